@@ -1,0 +1,78 @@
+// Workspace activities: the per-run directory tree on the worker's host,
+// {workspaceRoot}/runs/{runKey}/{repo,home,artifacts}, bind-mounted into the job container at the same path.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Settings } from '../config/settings.js';
+
+export interface RunPaths {
+  runDir: string;
+  repo: string;
+  home: string;
+  artifacts: string;
+}
+
+const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * The run id is the workflow id and may be anything an operator typed into `temporal workflow start`.
+ * Directories, container names and labels need a safe key: the id itself when it is one, otherwise a
+ * readable prefix plus a hash, so two distinct ids never share a workspace.
+ */
+export function runKey(runId: string): string {
+  if (SAFE_KEY.test(runId) && !runId.includes('..')) return runId;
+  const readable = runId.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 40);
+  const digest = createHash('sha256').update(runId).digest('hex').slice(0, 16);
+  return readable ? `${readable}-${digest}` : digest;
+}
+
+export function runPaths(workspaceRoot: string, runId: string): RunPaths {
+  const runDir = path.join(workspaceRoot, 'runs', runKey(runId));
+  return {
+    runDir,
+    repo: path.join(runDir, 'repo'),
+    home: path.join(runDir, 'home'),
+    artifacts: path.join(runDir, 'artifacts'),
+  };
+}
+
+export interface WorkspaceDeps {
+  settings: Settings;
+}
+
+export function createWorkspaceActivities({ settings }: WorkspaceDeps) {
+  return {
+    /** Creates the run's directories (mode 0o750), owned by the job image's user so the container can write. */
+    async prepareWorkspace({ runId }: { runId: string }): Promise<RunPaths> {
+      const paths = runPaths(settings.workspaceRoot, runId);
+      for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
+        await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+        await fs.chmod(dir, 0o750);
+        await chownToJobUser(dir, settings);
+      }
+      return paths;
+    },
+
+    /**
+     * Removes the run's clone and HOME (where credentials and agent state live); artifacts stay for
+     * the retention period. With `retainWorkspace` nothing is removed. Idempotent.
+     */
+    async cleanupWorkspace({ runId, retainWorkspace }: { runId: string; retainWorkspace: boolean }): Promise<{ removed: string[] }> {
+      if (retainWorkspace) return { removed: [] };
+      const paths = runPaths(settings.workspaceRoot, runId);
+      await fs.rm(paths.repo, { recursive: true, force: true });
+      await fs.rm(paths.home, { recursive: true, force: true });
+      return { removed: [paths.repo, paths.home] };
+    },
+  };
+}
+
+/**
+ * The job container runs as the image's non-root user, so the bind-mounted tree must belong to it.
+ * A worker that is not root cannot chown; it then leaves ownership alone and the container is started
+ * as the worker's own uid instead (see startJobContainer).
+ */
+async function chownToJobUser(dir: string, settings: Settings): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  await fs.chown(dir, settings.job.uid, settings.job.gid);
+}

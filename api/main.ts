@@ -1,0 +1,31 @@
+// Production API entry point: connects to TEMPORAL_ADDRESS and DATABASE_URL and serves the REST API.
+import { Client, Connection } from '@temporalio/client';
+import { createLogger } from '../config/logger.js';
+import { loadSettings } from '../config/settings.js';
+import { openDatabase } from '../db/client.js';
+import { createApp } from './app.js';
+import { listen } from './listen.js';
+
+async function main() {
+  const settings = loadSettings();
+  const logger = createLogger({ level: settings.logLevel, name: 'api' });
+  if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for the standalone API');
+  if (!settings.databaseUrl) throw new Error('DATABASE_URL is required for the standalone API');
+  const connection = await Connection.connect({ address: settings.temporal.address });
+  const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+  const database = await openDatabase({ url: settings.databaseUrl });
+  const http = await listen(createApp({ settings, database, temporal, logger }), settings.api.port, settings.api.host ?? '0.0.0.0');
+  logger.info({ url: http.url }, 'API listening');
+  const stop = async () => {
+    await http.close();
+    await database.close();
+    await connection.close();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+// Every knob of the service is an environment variable, parsed once here with zod so a bad value
+// fails at start with the variable's name instead of deep inside a run.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const EnvSchema = z.object({
+  SPEC_AUTOMATION_DATA_DIR: z.string().default('.data'),
+  SPEC_AUTOMATION_WORKSPACE_ROOT: z.string().optional(),
+  SPEC_AUTOMATION_JOB_IMAGE: z.string().default('spec-automation-job:local'),
+  SPEC_AUTOMATION_JOB_NETWORK: z.string().default('bridge'),
+  SPEC_AUTOMATION_JOB_UID: z.coerce.number().int().min(1).default(10001),
+  SPEC_AUTOMATION_JOB_GID: z.coerce.number().int().min(1).default(10001),
+  SPEC_AUTOMATION_JOB_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
+  SPEC_AUTOMATION_ARTIFACT_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  PORT: port.default(3000),
+  HOST: z.string().optional(),
+  SPEC_AUTOMATION_PUBLIC_URL: z.string().optional(),
+  SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(8),
+  SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  SPEC_AUTOMATION_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS: list.default(['codex_cli']),
+  SPEC_AUTOMATION_AGENT_BACKEND: z.string().default('codex_cli'),
+  SPEC_WORKFLOW_TEST_MODE: bool.default(false),
+});
+
+export type Settings = ReturnType<typeof loadSettings>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SPEC_AUTOMATION_DATA_DIR);
+  return {
+    dataDir,
+    workspaceRoot: path.resolve(e.SPEC_AUTOMATION_WORKSPACE_ROOT ?? path.join(dataDir, 'work')),
+    job: {
+      image: e.SPEC_AUTOMATION_JOB_IMAGE,
+      network: e.SPEC_AUTOMATION_JOB_NETWORK,
+      uid: e.SPEC_AUTOMATION_JOB_UID,
+      gid: e.SPEC_AUTOMATION_JOB_GID,
+      memoryMb: e.SPEC_AUTOMATION_JOB_MEMORY_MB,
+    },
+    artifactRetentionDays: e.SPEC_AUTOMATION_ARTIFACT_RETENTION_DAYS,
+    temporal: {
+      /** When unset, `npm start` runs the dev server itself on 127.0.0.1:7233. */
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    databaseUrl: e.DATABASE_URL,
+    api: { port: e.PORT, host: e.HOST, publicUrl: e.SPEC_AUTOMATION_PUBLIC_URL },
+    worker: {
+      maxConcurrentActivities: e.SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES,
+      shutdownGraceSeconds: e.SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS,
+      hostname: os.hostname(),
+    },
+    logLevel: e.SPEC_AUTOMATION_LOG_LEVEL,
+    agents: {
+      defaultBackend: e.SPEC_AUTOMATION_AGENT_BACKEND,
+      allowedBackends: e.SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS,
+    },
+    testMode: e.SPEC_WORKFLOW_TEST_MODE,
+  };
+}

@@ -1,0 +1,31 @@
+// Production worker entry point: connects to TEMPORAL_ADDRESS and DATABASE_URL and polls the
+// spec-automation task queue. Run more of these on more hosts to scale.
+import { NativeConnection } from '@temporalio/worker';
+import Docker from 'dockerode';
+import { createLogger } from '../config/logger.js';
+import { loadSettings } from '../config/settings.js';
+import { installTemporalRuntime } from '../config/temporal-runtime.js';
+import { createWorker } from './create-worker.js';
+
+async function main() {
+  const settings = loadSettings();
+  const logger = createLogger({ level: settings.logLevel, name: 'worker' });
+  if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start embeds a dev server instead)');
+  installTemporalRuntime(logger);
+  const connection = await NativeConnection.connect({ address: settings.temporal.address });
+  try {
+    const worker = await createWorker({ connection, settings, docker: new Docker() });
+    const stop = () => worker.shutdown();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    logger.info({ address: settings.temporal.address, taskQueue: 'spec-automation' }, 'worker polling');
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
