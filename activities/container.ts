@@ -3,6 +3,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import type { Settings } from '../config/settings.js';
 import { ErrorType } from '../workflows/errors.js';
+import type { ResolvedRun } from '../workflows/shared.js';
+import { writeArtifact } from './artifacts.js';
+import { collectCredentials } from './credentials.js';
 import { runKey, runPaths } from './workspace.js';
 
 export const RUN_ID_LABEL = 'io.spec-automation.run-id';
@@ -11,17 +14,18 @@ export const MANAGED_LABEL = 'io.spec-automation.managed';
 export interface ContainerDeps {
   settings: Settings;
   docker: Docker;
+  /** The environment credentials are collected from (the worker's, unless a test says otherwise). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface StartJobContainerInput {
-  runId: string;
-  /** Extra environment for the container (credentials, agent configuration). */
-  env?: Record<string, string>;
-  /** Extra host paths mounted at the same path (a file:// origin repository). */
-  extraMounts?: string[];
+  run: ResolvedRun;
+  runtimeEnvironment: Record<string, string>;
 }
 
-export function createContainerActivities({ settings, docker }: ContainerDeps) {
+export const CREDENTIAL_AUDIT_ARTIFACT = 'credential-audit.json';
+
+export function createContainerActivities({ settings, docker, env: processEnv }: ContainerDeps) {
   async function listRunContainers(runId: string) {
     return docker.listContainers({ all: true, filters: { label: [`${RUN_ID_LABEL}=${runId}`] } });
   }
@@ -42,11 +46,29 @@ export function createContainerActivities({ settings, docker }: ContainerDeps) {
   return {
     /**
      * Starts the run's job container: `sleep infinity` as the image's non-root user, labelled with the
-     * run id, the run's workspace bind-mounted at the same path. Idempotent: a container left by an
-     * earlier attempt of this activity is removed first.
+     * run id, the run's workspace (and a file:// origin) bind-mounted at the same path, with the run's
+     * credentials and git identity in its environment. Writes credential-audit.json first, and fails
+     * with CredentialValidationError when a required credential is missing. Idempotent: a container
+     * left by an earlier attempt is removed first.
      */
-    async startJobContainer({ runId, env = {}, extraMounts = [] }: StartJobContainerInput): Promise<{ containerId: string }> {
+    async startJobContainer({ run, runtimeEnvironment }: StartJobContainerInput): Promise<{ containerId: string; artifacts: string[] }> {
+      const runId = run.runId;
       const paths = runPaths(settings.workspaceRoot, runId);
+      const credentials = collectCredentials(run, runtimeEnvironment, processEnv);
+      await writeArtifact(
+        paths.artifacts,
+        CREDENTIAL_AUDIT_ARTIFACT,
+        JSON.stringify({ runId, generatedAt: new Date().toISOString(), ...credentials.audit }, null, 2) + '\n',
+        credentials.secretValues,
+      );
+      if (credentials.audit.missing.length) {
+        throw ApplicationFailure.create({
+          type: ErrorType.CredentialValidation,
+          nonRetryable: true,
+          message: `Credential validation failed: missing ${credentials.audit.missing.map((m) => `${m.key} (${m.reason})`).join('; ')}`,
+          details: [{ missing: credentials.audit.missing.map((m) => m.key), artifact: CREDENTIAL_AUDIT_ARTIFACT }],
+        });
+      }
       await removeContainers(runId);
       try {
         await docker.getImage(settings.job.image).inspect();
@@ -61,6 +83,19 @@ export function createContainerActivities({ settings, docker }: ContainerDeps) {
         throw err;
       }
       const workerIsRoot = process.getuid?.() === 0;
+      const env: Record<string, string> = {
+        ...runtimeEnvironment,
+        ...credentials.env,
+        HOME: paths.home,
+        GIT_AUTHOR_NAME: run.gitAuthorName,
+        GIT_AUTHOR_EMAIL: run.gitAuthorEmail,
+        GIT_COMMITTER_NAME: run.gitAuthorName,
+        GIT_COMMITTER_EMAIL: run.gitAuthorEmail,
+        // Never let git or gh stop to ask for anything.
+        GIT_TERMINAL_PROMPT: '0',
+        GH_PROMPT_DISABLED: '1',
+        SPEC_AUTOMATION_RUN_ID: runId,
+      };
       const container = await docker.createContainer({
         name: `spec-automation-${runKey(runId)}`,
         Image: settings.job.image,
@@ -69,10 +104,10 @@ export function createContainerActivities({ settings, docker }: ContainerDeps) {
         // the worker's own uid instead; it stays non-root either way.
         User: workerIsRoot ? undefined : `${process.getuid?.()}:${process.getgid?.()}`,
         WorkingDir: paths.repo,
-        Env: Object.entries({ HOME: paths.home, ...env }).map(([k, v]) => `${k}=${v}`),
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
         Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' },
         HostConfig: {
-          Binds: [`${paths.runDir}:${paths.runDir}:rw`, ...extraMounts.map((p) => `${p}:${p}:rw`)],
+          Binds: [`${paths.runDir}:${paths.runDir}:rw`, ...run.originMounts.map((p) => `${p}:${p}:rw`)],
           NetworkMode: settings.job.network,
           Memory: settings.job.memoryMb > 0 ? settings.job.memoryMb * 1024 * 1024 : undefined,
           SecurityOpt: ['no-new-privileges'],
@@ -80,7 +115,7 @@ export function createContainerActivities({ settings, docker }: ContainerDeps) {
         },
       });
       await container.start();
-      return { containerId: container.id };
+      return { containerId: container.id, artifacts: [CREDENTIAL_AUDIT_ARTIFACT] };
     },
 
     /** Force-removes every container labelled with the run id (also ones an interrupted start left). */

@@ -2,20 +2,28 @@
 import type Docker from 'dockerode';
 import type { Settings } from '../config/settings.js';
 import { createContainerActivities } from './container.js';
-import { createProbeActivities } from './probe.js';
+import { createDiscoverActivities } from './discover.js';
+import { createPublishActivities } from './publish.js';
+import { createRunInputActivities } from './run-input.js';
+import { createSubmitActivities } from './submit.js';
 import { createWorkspaceActivities } from './workspace.js';
 
 export interface ActivityDeps {
   settings: Settings;
   docker: Docker;
-  probeCommand?: string[];
+  /** Where credentials are read from: the worker's environment unless a test passes its own. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const full = { ...deps, env: deps.env ?? process.env };
   return {
-    ...createWorkspaceActivities(deps),
-    ...createContainerActivities(deps),
-    ...createProbeActivities(deps),
+    ...createRunInputActivities(full),
+    ...createWorkspaceActivities(full),
+    ...createContainerActivities(full),
+    ...createDiscoverActivities(full),
+    ...createSubmitActivities(full),
+    ...createPublishActivities(full),
   };
 }
 

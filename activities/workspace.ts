@@ -57,12 +57,13 @@ export function createWorkspaceActivities({ settings }: WorkspaceDeps) {
      * Removes the run's clone and HOME (where credentials and agent state live); artifacts stay for
      * the retention period. With `retainWorkspace` nothing is removed. Idempotent.
      */
-    async cleanupWorkspace({ runId, retainWorkspace }: { runId: string; retainWorkspace: boolean }): Promise<{ removed: string[] }> {
-      if (retainWorkspace) return { removed: [] };
+    async cleanupWorkspace({ runId, retainWorkspace }: { runId: string; retainWorkspace: boolean }): Promise<{ removed: string[]; artifacts: string[] }> {
       const paths = runPaths(settings.workspaceRoot, runId);
+      const artifacts = await fs.readdir(paths.artifacts).catch(() => [] as string[]);
+      if (retainWorkspace) return { removed: [], artifacts: artifacts.sort() };
       await fs.rm(paths.repo, { recursive: true, force: true });
       await fs.rm(paths.home, { recursive: true, force: true });
-      return { removed: [paths.repo, paths.home] };
+      return { removed: [paths.repo, paths.home], artifacts: artifacts.sort() };
     },
   };
 }

@@ -39,6 +39,17 @@ const EnvSchema = z.object({
   SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS: list.default(['codex_cli']),
   SPEC_AUTOMATION_AGENT_BACKEND: z.string().default('codex_cli'),
   SPEC_WORKFLOW_TEST_MODE: bool.default(false),
+  SPEC_AUTOMATION_GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  SPEC_AUTOMATION_GIT_BASE_URL: z.string().default('https://github.com'),
+  SPEC_AUTOMATION_GITHUB_THROTTLE: bool.default(true),
+  SPEC_AUTOMATION_GIT_AUTHOR_NAME: z.string().default('Spec Kit Bot'),
+  SPEC_AUTOMATION_GIT_AUTHOR_EMAIL: z.string().default('spec-kit-bot@users.noreply.github.com'),
+  SPEC_AUTOMATION_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(1800),
+  SPEC_AUTOMATION_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  CODEX_MODEL: z.string().default('gpt-5.5'),
+  CODEX_BASE_URL: z.string().url().optional(),
+  CLAUDE_MODEL: z.string().optional(),
+  GEMINI_MODEL: z.string().optional(),
 });
 
 export type Settings = ReturnType<typeof loadSettings>;
@@ -83,5 +94,23 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       allowedBackends: e.SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS,
     },
     testMode: e.SPEC_WORKFLOW_TEST_MODE,
+    github: {
+      /** GitHub's REST API: api.github.com, GitHub Enterprise's /api/v3, or a local server in tests. */
+      apiUrl: e.SPEC_AUTOMATION_GITHUB_API_URL,
+      /** Where owner/name repositories are cloned from. */
+      gitBaseUrl: e.SPEC_AUTOMATION_GIT_BASE_URL,
+      /** Client-side pacing of writes (GitHub's secondary rate limits); off only for tests. */
+      throttle: e.SPEC_AUTOMATION_GITHUB_THROTTLE,
+    },
+    /** Base of links to a run (PR bodies, CLI output). */
+    publicUrl: e.SPEC_AUTOMATION_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
+    git: { authorName: e.SPEC_AUTOMATION_GIT_AUTHOR_NAME, authorEmail: e.SPEC_AUTOMATION_GIT_AUTHOR_EMAIL },
+    agent: {
+      timeoutSeconds: e.SPEC_AUTOMATION_AGENT_TIMEOUT_SECONDS,
+      maxAttempts: e.SPEC_AUTOMATION_AGENT_MAX_ATTEMPTS,
+      codex: { model: e.CODEX_MODEL, baseUrl: e.CODEX_BASE_URL },
+      claude: { model: e.CLAUDE_MODEL },
+      gemini: { model: e.GEMINI_MODEL },
+    },
   };
 }

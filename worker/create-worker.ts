@@ -14,7 +14,8 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   /** Overrides of individual activities (tests that need a specific failure). */
   activityOverrides?: Partial<ReturnType<typeof createActivities>>;
-  probeCommand?: string[];
+  /** Where credentials are read from (the worker's environment unless given). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Source (.ts, under tsx and in tests) or compiled (.js, production) workflow entry point. */
@@ -30,7 +31,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: settings.temporal.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: workflowsPath(),
-    activities: { ...createActivities({ settings, docker, probeCommand: opts.probeCommand }), ...opts.activityOverrides },
+    activities: { ...createActivities({ settings, docker, env: opts.env }), ...opts.activityOverrides },
     maxConcurrentActivityTaskExecutions: settings.worker.maxConcurrentActivities,
     // Cancellation reaches an activity only with a heartbeat response; a short throttle means a
     // cancel stops a running agent within seconds rather than at 80% of the heartbeat timeout.

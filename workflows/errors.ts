@@ -8,6 +8,7 @@ export const ErrorType = {
   AuthenticationRefused: 'AuthenticationRefusedError',
   JobImageMissing: 'JobImageMissingError',
   CommandFailed: 'JobCommandFailedError',
+  AgentFailed: 'AgentFailedError',
   AgentOutputInvalid: 'AgentOutputInvalidError',
   PushRejected: 'PushRejectedError',
   PullRequestRejected: 'PullRequestRejectedError',
@@ -22,4 +23,6 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.RepositoryNotFound,
   ErrorType.AuthenticationRefused,
   ErrorType.JobImageMissing,
+  ErrorType.PushRejected,
+  ErrorType.PullRequestRejected,
 ];

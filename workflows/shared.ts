@@ -13,16 +13,84 @@ export const SpecPhase = defineSearchAttributeKey('SpecPhase', SearchAttributeTy
 export const SpecRunStatus = defineSearchAttributeKey('SpecRunStatus', SearchAttributeType.KEYWORD);
 export const SEARCH_ATTRIBUTES = [SpecRepository, SpecPhase, SpecRunStatus];
 
-export const PHASES = ['prepare_workspace', 'start_container', 'probe', 'finalize'] as const;
+export const PHASES = ['validate', 'prepare_workspace', 'start_container', 'discover', 'submit', 'publish', 'finalize'] as const;
 export type PhaseName = (typeof PHASES)[number];
 export type PhaseState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type RunStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'cancelled' | 'no_changes';
+export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'cancelled', 'no_changes'];
 
-/** The workflow's one argument, as given (validated and defaulted by the first activity). */
+export const SPEC_KIT_STEPS = ['specify', 'plan', 'tasks'] as const;
+export type SpecKitStep = (typeof SPEC_KIT_STEPS)[number];
+
+export const AGENT_BACKENDS = ['codex_cli', 'claude_code', 'gemini_cli', 'stub'] as const;
+export type AgentBackend = (typeof AGENT_BACKENDS)[number];
+
+/**
+ * The workflow's one argument: the same JSON from the API and from `temporal workflow start --input`.
+ * Validated (and defaulted) by the first activity; see activities/run-input.ts for the rules.
+ */
 export interface RunInput {
-  repository?: string;
+  repository: string;
+  featureDescription: string;
+  baseBranch?: string;
+  planGuidance?: string;
+  tasksGuidance?: string;
+  agentBackend?: AgentBackend;
+  agentModel?: string;
+  dryRun?: boolean;
   retainWorkspace?: boolean;
-  [key: string]: unknown;
+  branchName?: string;
+  labels?: string[];
+  runtimeEnvironment?: Record<string, string>;
+  externalRef?: string;
+  gitAuthorName?: string;
+  gitAuthorEmail?: string;
+}
+
+/** The validated input with every default applied, plus what follows from it. */
+export interface ResolvedRun {
+  runId: string;
+  runIdShort: string;
+  repository: string;
+  /** owner/name used for GitHub's API. */
+  repositorySlug: string;
+  cloneUrl: string;
+  /** Host paths a file:// origin needs mounted into the job container. */
+  originMounts: string[];
+  baseBranch: string;
+  branchName: string;
+  featureDescription: string;
+  planGuidance: string;
+  tasksGuidance: string;
+  agentBackend: AgentBackend;
+  agentModel?: string;
+  dryRun: boolean;
+  /** dryRun or SPEC_WORKFLOW_TEST_MODE: commit locally, push nothing, open no PR. */
+  publishMode: 'push_and_pr' | 'local_only';
+  retainWorkspace: boolean;
+  labels: string[];
+  externalRef?: string;
+  gitAuthorName: string;
+  gitAuthorEmail: string;
+  /** Keys only: values stay in the input and reach the container, never results or logs. */
+  runtimeEnvironmentKeys: string[];
+  agentTimeoutSeconds: number;
+  agentMaxAttempts: number;
+}
+
+export interface DiscoverResult {
+  featureDirectory: string;
+  steps: SpecKitStep[];
+  specKitInitialised: boolean;
+  tasks: { total: number; complete: number; incomplete: number };
+}
+
+export interface PublishResult {
+  outcome: 'published' | 'committed_locally' | 'no_changes';
+  commitSha?: string;
+  branchName: string;
+  pullRequestUrl?: string;
+  pullRequestNumber?: number;
 }
 
 export interface PhaseStatus {
@@ -43,7 +111,14 @@ export interface RunStatusView {
   status: RunStatus;
   currentPhase: PhaseName | null;
   phases: Record<PhaseName, PhaseStatus>;
+  /** Spec Kit steps of the submit phase, in order, with their state. */
+  steps: Partial<Record<SpecKitStep, PhaseState>>;
   artifacts: string[];
+  repository?: string;
+  branchName?: string;
+  featureDirectory?: string;
+  pullRequestUrl?: string;
+  commitSha?: string;
   error?: RunError;
 }
 

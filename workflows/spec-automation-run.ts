@@ -1,15 +1,16 @@
-// The SpecAutomationRun workflow: one run = workspace prep, job container start, the phases, and a
-// finalization that always runs (success, failure, cancellation) in a non-cancellable scope.
+// The SpecAutomationRun workflow: validate, prepare the workspace, start the job container, discover,
+// submit (one Spec Kit step at a time), publish; and a finalization that always runs (success,
+// failure, cancellation) in a scope a cancellation cannot interrupt.
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  log,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
@@ -21,6 +22,7 @@ import {
   statusQuery,
   type PhaseName,
   type PhaseState,
+  type ResolvedRun,
   type RunInput,
   type RunStatus,
   type RunStatusView,
@@ -34,29 +36,44 @@ const retry = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 };
 
-/** Short local work: directories, container create/remove. */
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
+/** Short local work: validation, directories, container create/remove. */
+const local = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
 
-/** Commands in the job container: heartbeat every second, so a cancel reaches them within seconds. */
+/** Work in the job container: heartbeats every second, so a cancel reaches it within seconds. */
 const inContainer = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
+  startToCloseTimeout: '30m',
   heartbeatTimeout: '30s',
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   retry,
 });
 
+/** Agent steps: bounded by the run's own timeout and attempt budget (agents cost money). */
+function agentActivities(run: ResolvedRun) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${run.agentTimeoutSeconds + 300}s`,
+    heartbeatTimeout: '30s',
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+    retry: { ...retry, initialInterval: '5s', maximumAttempts: run.agentMaxAttempts },
+  });
+}
+
 /** SpecAutomationRun: runs Spec Kit against a repository inside an ephemeral job container. */
-export async function SpecAutomationRun(input: RunInput = {}): Promise<RunStatusView> {
+export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView> {
   const runId = workflowInfo().workflowId;
   const view: RunStatusView = {
     runId,
     status: 'in_progress',
     currentPhase: null,
     phases: Object.fromEntries(PHASES.map((p) => [p, { state: 'pending', attempt: 0 }])) as RunStatusView['phases'],
+    steps: {},
     artifacts: [],
+    repository: typeof input?.repository === 'string' ? input.repository : undefined,
   };
   setHandler(statusQuery, () => view);
 
+  const addArtifacts = (names: string[]) => {
+    for (const n of names) if (!view.artifacts.includes(n)) view.artifacts.push(n);
+  };
   const setStatus = (status: RunStatus) => {
     view.status = status;
     upsertSearchAttributes([{ key: SpecRunStatus, value: status }]);
@@ -91,59 +108,96 @@ export async function SpecAutomationRun(input: RunInput = {}): Promise<RunStatus
   };
 
   upsertSearchAttributes([
-    { key: SpecRepository, value: typeof input.repository === 'string' ? input.repository : 'unknown' },
+    { key: SpecRepository, value: view.repository ?? 'unknown' },
     { key: SpecRunStatus, value: 'in_progress' },
   ]);
 
-  const retainWorkspace = input.retainWorkspace === true;
+  let retainWorkspace = false;
+  let noChanges = false;
   let outcome: unknown;
   try {
-    await phase('prepare_workspace', () => quick.prepareWorkspace({ runId }));
-    const { containerId } = await phase('start_container', () => quick.startJobContainer({ runId }));
-    const probe = await phase('probe', () => inContainer.probeJobToolchain({ runId, containerId }));
-    view.artifacts.push(probe.artifact);
+    const run = await phase('validate', () => local.resolveRunInput({ runId, input }));
+    retainWorkspace = run.retainWorkspace;
+    view.branchName = run.branchName;
+    const runtimeEnvironment = input.runtimeEnvironment ?? {};
+
+    await phase('prepare_workspace', () => local.prepareWorkspace({ runId }));
+    const { containerId, artifacts } = await phase('start_container', () => local.startJobContainer({ run, runtimeEnvironment }));
+    addArtifacts(artifacts);
+    const job = { run, runtimeEnvironment, containerId };
+
+    const discovered = await phase('discover', () => inContainer.discoverNextPhase(job));
+    addArtifacts(discovered.artifacts);
+    view.featureDirectory = discovered.featureDirectory;
+    for (const step of discovered.steps) view.steps[step] = 'pending';
+
+    if (discovered.steps.length === 0) {
+      mark('submit', 'skipped');
+    } else {
+      const agent = agentActivities(run);
+      await phase('submit', async () => {
+        for (const step of discovered.steps) {
+          view.steps[step] = 'running';
+          try {
+            const done = await agent.runSpecKitStep({ ...job, featureDirectory: discovered.featureDirectory, step });
+            addArtifacts(done.artifacts);
+            view.steps[step] = 'succeeded';
+          } catch (err) {
+            view.steps[step] = isCancellation(err) ? 'cancelled' : 'failed';
+            throw err;
+          }
+        }
+      });
+    }
+
+    const published = await phase('publish', () => inContainer.applyAndPublish({ ...job, featureDirectory: discovered.featureDirectory }));
+    addArtifacts(published.artifacts);
+    view.commitSha = published.commitSha;
+    view.pullRequestUrl = published.pullRequestUrl;
+    noChanges = published.outcome === 'no_changes';
   } catch (err) {
     outcome = err;
   } finally {
     // Runs on success, failure and cancellation alike; the root scope may already be cancelled,
-    // so cleanup gets a scope of its own that a cancel cannot interrupt.
+    // so cleanup gets a scope of its own that a cancel cannot interrupt. Each step runs even if
+    // another failed.
     await CancellationScope.nonCancellable(() =>
       phase('finalize', async () => {
         const failures: string[] = [];
-        for (const step of [
-          () => quick.removeJobContainer({ runId }),
-          () => quick.cleanupWorkspace({ runId, retainWorkspace }),
-        ]) {
+        const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
           try {
-            await step();
+            return await fn();
           } catch (err) {
-            // Keep going: one failed cleanup step must not leave the others undone.
-            failures.push(describeFailure(err).message);
-            log.error('cleanup step failed', { runId, error: describeFailure(err).message });
+            failures.push(`${what}: ${describeFailure(err).message}`);
+            log.error('cleanup step failed', { runId, what, error: describeFailure(err).message });
+            return undefined;
           }
-        }
+        };
+        await attempt('remove container', () => local.removeJobContainer({ runId }));
+        const cleaned = await attempt('clean workspace', () => local.cleanupWorkspace({ runId, retainWorkspace }));
+        if (cleaned) addArtifacts(cleaned.artifacts);
         if (failures.length) throw ApplicationFailure.nonRetryable(`cleanup incomplete: ${failures.join('; ')}`, 'CleanupFailed');
       }).catch((err) => {
         outcome ??= err;
       }),
     );
   }
+
   view.currentPhase = null;
+  for (const p of PHASES) if (view.phases[p].state === 'pending') view.phases[p].state = 'skipped';
   if (outcome === undefined) {
-    setStatus('succeeded');
+    setStatus(noChanges ? 'no_changes' : 'succeeded');
     return view;
   }
   if (isCancellation(outcome)) {
-    for (const p of PHASES) if (view.phases[p].state === 'pending') view.phases[p].state = 'skipped';
     setStatus('cancelled');
     throw outcome;
   }
-  for (const p of PHASES) if (view.phases[p].state === 'pending') view.phases[p].state = 'skipped';
   setStatus('failed');
   const { type, message } = describeFailure(outcome);
   throw ApplicationFailure.create({
     type,
-    message: `run failed in ${view.error?.phase ?? 'unknown'}: ${message}`,
+    message: `run failed in ${view.error?.phase ?? 'finalize'}: ${message}`,
     nonRetryable: true,
     details: [view.error],
   });

@@ -1,0 +1,146 @@
+// The run's input contract (zod) and the activity that validates it and applies every default.
+// The same schema validates API bodies, so the REST API and `temporal workflow start` agree.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import type { Settings } from '../config/settings.js';
+import { ErrorType } from '../workflows/errors.js';
+import { AGENT_BACKENDS, type ResolvedRun, type RunInput } from '../workflows/shared.js';
+
+const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A git branch name acceptable to `git check-ref-format --branch`, conservatively. */
+const branchName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(?!\/)(?!.*\/\/)(?!.*\.\.)(?!.*@\{)(?!.*\/$)(?!.*\.lock$)(?!.*\.$)[A-Za-z0-9._\/-]+$/, 'not a valid git branch name')
+  .refine((b) => !b.startsWith('-'), 'must not start with "-"');
+
+export const RunInputSchema = z
+  .object({
+    repository: z
+      .string()
+      .min(1)
+      .max(500)
+      .refine((r) => SLUG.test(r) || /^https:\/\/[^\s]+$/.test(r) || /^file:\/\/\/[^\s]+$/.test(r), 'must be owner/name, an https:// git URL or a file:/// URL'),
+    featureDescription: z.string().trim().min(1, 'is required').max(20_000),
+    baseBranch: branchName.default('main'),
+    planGuidance: z.string().max(20_000).default(''),
+    tasksGuidance: z.string().max(20_000).default(''),
+    agentBackend: z.enum(AGENT_BACKENDS).optional(),
+    agentModel: z.string().min(1).max(200).optional(),
+    dryRun: z.boolean().default(false),
+    retainWorkspace: z.boolean().default(false),
+    branchName: branchName.optional(),
+    labels: z.array(z.string().min(1).max(50)).max(20).default(['spec-kit', 'automation']),
+    runtimeEnvironment: z
+      .record(z.string().regex(ENV_KEY, 'must be an environment variable name'), z.string().max(10_000))
+      .default({}),
+    externalRef: z.string().max(255).optional(),
+    gitAuthorName: z.string().min(1).max(200).optional(),
+    gitAuthorEmail: z.string().email().max(200).optional(),
+  })
+  .strict();
+
+export type ValidRunInput = z.infer<typeof RunInputSchema>;
+
+/** `field: problem` for each issue, so the error names the field an operator must fix. */
+export function describeIssues(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((i) => ({
+    field: i.path.length ? i.path.join('.') : i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '(root)' : '(root)',
+    message: i.message,
+  }));
+}
+
+/** Eight characters that identify the run in branch names and PR titles. */
+export function shortRunId(runId: string): string {
+  const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(runId);
+  return uuidLike ? runId.slice(0, 8).toLowerCase() : createHash('sha256').update(runId).digest('hex').slice(0, 8);
+}
+
+export function createRunInputActivities({ settings }: { settings: Settings }) {
+  return {
+    /** Validates the raw workflow input and applies every default; invalid input fails at once. */
+    async resolveRunInput({ runId, input }: { runId: string; input: RunInput }): Promise<ResolvedRun> {
+      const parsed = RunInputSchema.safeParse(input ?? {});
+      if (!parsed.success) {
+        const issues = describeIssues(parsed.error);
+        throw ApplicationFailure.create({
+          type: ErrorType.InvalidInput,
+          nonRetryable: true,
+          message: `invalid run input: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+          details: [{ issues }],
+        });
+      }
+      const v = parsed.data;
+      const agentBackend = v.agentBackend ?? (settings.agents.defaultBackend as ValidRunInput['agentBackend'] & string);
+      if (!AGENT_BACKENDS.includes(agentBackend)) {
+        throw ApplicationFailure.create({
+          type: ErrorType.InvalidInput,
+          nonRetryable: true,
+          message: `agentBackend: unknown backend "${agentBackend}" (known: ${AGENT_BACKENDS.join(', ')})`,
+        });
+      }
+      if (!settings.agents.allowedBackends.includes(agentBackend)) {
+        throw ApplicationFailure.create({
+          type: ErrorType.AgentBackendNotAllowed,
+          nonRetryable: true,
+          message: `agentBackend: "${agentBackend}" is not allowed here (SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS=${settings.agents.allowedBackends.join(',')})`,
+        });
+      }
+      const { cloneUrl, slug, mounts } = resolveRepository(v.repository, settings.github.gitBaseUrl);
+      const runIdShort = shortRunId(runId);
+      const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+      return {
+        runId,
+        runIdShort,
+        repository: v.repository,
+        repositorySlug: slug,
+        cloneUrl,
+        originMounts: mounts,
+        baseBranch: v.baseBranch,
+        branchName: v.branchName ?? `spec_automation/${today}/${runIdShort}`,
+        featureDescription: v.featureDescription,
+        planGuidance: v.planGuidance,
+        tasksGuidance: v.tasksGuidance,
+        agentBackend,
+        agentModel: v.agentModel,
+        dryRun: v.dryRun,
+        publishMode: v.dryRun || settings.testMode ? 'local_only' : 'push_and_pr',
+        retainWorkspace: v.retainWorkspace,
+        labels: v.labels,
+        externalRef: v.externalRef,
+        gitAuthorName: v.gitAuthorName ?? settings.git.authorName,
+        gitAuthorEmail: v.gitAuthorEmail ?? settings.git.authorEmail,
+        runtimeEnvironmentKeys: Object.keys(v.runtimeEnvironment).sort(),
+        agentTimeoutSeconds: settings.agent.timeoutSeconds,
+        agentMaxAttempts: settings.agent.maxAttempts,
+      };
+    },
+  };
+}
+
+/**
+ * `owner/name` clones from SPEC_AUTOMATION_GIT_BASE_URL (GitHub, GitHub Enterprise, or a local
+ * file:// mirror); a URL clones as given. The slug for GitHub's API is owner/name, or the URL's last
+ * two path segments. file:// origins must be visible inside the job container at the same path.
+ */
+export function resolveRepository(repository: string, gitBaseUrl: string): { cloneUrl: string; slug: string; mounts: string[] } {
+  if (SLUG.test(repository)) {
+    const cloneUrl = `${gitBaseUrl.replace(/\/+$/, '')}/${repository}.git`;
+    return { cloneUrl, slug: repository, mounts: fileMounts(cloneUrl) };
+  }
+  const url = new URL(repository);
+  const segments = url.pathname.split('/').filter(Boolean);
+  const name = (segments.at(-1) ?? '').replace(/\.git$/, '');
+  const owner = segments.at(-2) ?? name;
+  return { cloneUrl: repository, slug: `${owner}/${name}`, mounts: fileMounts(repository) };
+}
+
+function fileMounts(cloneUrl: string): string[] {
+  if (!cloneUrl.startsWith('file://')) return [];
+  return [path.resolve(decodeURIComponent(new URL(cloneUrl).pathname))];
+}
