@@ -1,6 +1,7 @@
 // Builds the Temporal worker for the spec-automation task queue from settings and dependencies.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import { createActivities } from '../activities/index.js';
@@ -16,6 +17,8 @@ export interface CreateWorkerOptions {
   activityOverrides?: Partial<ReturnType<typeof createActivities>>;
   /** Where credentials are read from (the worker's environment unless given). */
   env?: NodeJS.ProcessEnv;
+  /** Payload encryption (the same converter the clients use). */
+  dataConverter?: DataConverter;
 }
 
 /** Source (.ts, under tsx and in tests) or compiled (.js, production) workflow entry point. */
@@ -31,6 +34,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: settings.temporal.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    dataConverter: opts.dataConverter,
     activities: { ...createActivities({ settings, docker, env: opts.env }), ...opts.activityOverrides },
     maxConcurrentActivityTaskExecutions: settings.worker.maxConcurrentActivities,
     // Cancellation reaches an activity only with a heartbeat response; a short throttle means a
