@@ -4,7 +4,10 @@ import type Docker from 'dockerode';
 import type { Settings } from '../config/settings.js';
 import { ErrorType } from '../workflows/errors.js';
 import type { ResolvedRun } from '../workflows/shared.js';
+import type { Db } from '../db/client.js';
+import { updateRun, upsertAgentConfiguration, upsertCredentialAudit } from '../db/runs-repository.js';
 import { writeArtifact } from './artifacts.js';
+import { recordPhase } from './recording.js';
 import { collectCredentials } from './credentials.js';
 import { runKey, runPaths } from './workspace.js';
 
@@ -14,6 +17,7 @@ export const MANAGED_LABEL = 'io.spec-automation.managed';
 export interface ContainerDeps {
   settings: Settings;
   docker: Docker;
+  db: Db;
   /** The environment credentials are collected from (the worker's, unless a test says otherwise). */
   env: NodeJS.ProcessEnv;
 }
@@ -25,24 +29,22 @@ export interface StartJobContainerInput {
 
 export const CREDENTIAL_AUDIT_ARTIFACT = 'credential-audit.json';
 
-export function createContainerActivities({ settings, docker, env: processEnv }: ContainerDeps) {
-  async function listRunContainers(runId: string) {
-    return docker.listContainers({ all: true, filters: { label: [`${RUN_ID_LABEL}=${runId}`] } });
-  }
-
-  async function removeContainers(runId: string): Promise<string[]> {
-    const removed: string[] = [];
-    for (const info of await listRunContainers(runId)) {
-      try {
-        await docker.getContainer(info.Id).remove({ force: true, v: true });
-        removed.push(info.Id);
-      } catch (err) {
-        if (statusCode(err) !== 404) throw err;
-      }
+/** Force-removes every container labelled with the run id (also ones an interrupted start left). */
+export async function removeRunContainers(docker: Docker, runId: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const info of await docker.listContainers({ all: true, filters: { label: [`${RUN_ID_LABEL}=${runId}`] } })) {
+    try {
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      removed.push(info.Id);
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
     }
-    return removed;
   }
+  return removed;
+}
 
+export function createContainerActivities(deps: ContainerDeps) {
+  const { settings, docker, env: processEnv, db } = deps;
   return {
     /**
      * Starts the run's job container: `sleep infinity` as the image's non-root user, labelled with the
@@ -51,78 +53,93 @@ export function createContainerActivities({ settings, docker, env: processEnv }:
      * with CredentialValidationError when a required credential is missing. Idempotent: a container
      * left by an earlier attempt is removed first.
      */
-    async startJobContainer({ run, runtimeEnvironment }: StartJobContainerInput): Promise<{ containerId: string; artifacts: string[] }> {
-      const runId = run.runId;
-      const paths = runPaths(settings.workspaceRoot, runId);
-      const credentials = collectCredentials(run, runtimeEnvironment, processEnv);
-      await writeArtifact(
-        paths.artifacts,
-        CREDENTIAL_AUDIT_ARTIFACT,
-        JSON.stringify({ runId, generatedAt: new Date().toISOString(), ...credentials.audit }, null, 2) + '\n',
-        credentials.secretValues,
-      );
-      if (credentials.audit.missing.length) {
-        throw ApplicationFailure.create({
-          type: ErrorType.CredentialValidation,
-          nonRetryable: true,
-          message: `Credential validation failed: missing ${credentials.audit.missing.map((m) => `${m.key} (${m.reason})`).join('; ')}`,
-          details: [{ missing: credentials.audit.missing.map((m) => m.key), artifact: CREDENTIAL_AUDIT_ARTIFACT }],
-        });
-      }
-      await removeContainers(runId);
-      try {
-        await docker.getImage(settings.job.image).inspect();
-      } catch (err) {
-        if (statusCode(err) === 404) {
-          throw ApplicationFailure.create({
-            type: ErrorType.JobImageMissing,
-            nonRetryable: true,
-            message: `job image ${settings.job.image} is not present on this worker's Docker engine (run scripts/setup.sh or set SPEC_AUTOMATION_JOB_IMAGE)`,
-          });
-        }
-        throw err;
-      }
-      const workerIsRoot = process.getuid?.() === 0;
-      const env: Record<string, string> = {
-        ...runtimeEnvironment,
-        ...credentials.env,
-        HOME: paths.home,
-        GIT_AUTHOR_NAME: run.gitAuthorName,
-        GIT_AUTHOR_EMAIL: run.gitAuthorEmail,
-        GIT_COMMITTER_NAME: run.gitAuthorName,
-        GIT_COMMITTER_EMAIL: run.gitAuthorEmail,
-        // Never let git or gh stop to ask for anything.
-        GIT_TERMINAL_PROMPT: '0',
-        GH_PROMPT_DISABLED: '1',
-        SPEC_AUTOMATION_RUN_ID: runId,
-      };
-      const container = await docker.createContainer({
-        name: `spec-automation-${runKey(runId)}`,
-        Image: settings.job.image,
-        Cmd: ['sleep', 'infinity'],
-        // A non-root worker cannot hand the workspace to the image's user, so the container runs as
-        // the worker's own uid instead; it stays non-root either way.
-        User: workerIsRoot ? undefined : `${process.getuid?.()}:${process.getgid?.()}`,
-        WorkingDir: paths.repo,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' },
-        HostConfig: {
-          Binds: [`${paths.runDir}:${paths.runDir}:rw`, ...run.originMounts.map((p) => `${p}:${p}:rw`)],
-          NetworkMode: settings.job.network,
-          Memory: settings.job.memoryMb > 0 ? settings.job.memoryMb * 1024 * 1024 : undefined,
-          SecurityOpt: ['no-new-privileges'],
-          CapDrop: ['ALL'],
-        },
-      });
-      await container.start();
-      return { containerId: container.id, artifacts: [CREDENTIAL_AUDIT_ARTIFACT] };
-    },
-
-    /** Force-removes every container labelled with the run id (also ones an interrupted start left). */
-    async removeJobContainer({ runId }: { runId: string }): Promise<{ removed: string[] }> {
-      return { removed: await removeContainers(runId) };
+    async startJobContainer(input: StartJobContainerInput): Promise<{ containerId: string; artifacts: string[] }> {
+      return recordPhase(deps, { runId: input.run.runId, phase: 'start_container', artifactsOnFailure: [CREDENTIAL_AUDIT_ARTIFACT] }, () => start(input));
     },
   };
+
+  async function start({ run, runtimeEnvironment }: StartJobContainerInput): Promise<{ containerId: string; artifacts: string[] }> {
+    const runId = run.runId;
+    const paths = runPaths(settings.workspaceRoot, runId);
+    const credentials = collectCredentials(run, runtimeEnvironment, processEnv);
+    await writeArtifact(
+      paths.artifacts,
+      CREDENTIAL_AUDIT_ARTIFACT,
+      JSON.stringify({ runId, generatedAt: new Date().toISOString(), ...credentials.audit }, null, 2) + '\n',
+      credentials.secretValues,
+    );
+    await upsertCredentialAudit(db, { runId, entries: credentials.audit.entries.map(({ key, source, from, overrides }) => ({ key, source, from, overrides })), missing: credentials.audit.missing });
+    if (credentials.audit.missing.length) {
+      throw ApplicationFailure.create({
+        type: ErrorType.CredentialValidation,
+        nonRetryable: true,
+        message: `Credential validation failed: missing ${credentials.audit.missing.map((m) => `${m.key} (${m.reason})`).join('; ')}`,
+        details: [{ missing: credentials.audit.missing.map((m) => m.key), artifact: CREDENTIAL_AUDIT_ARTIFACT }],
+      });
+    }
+    await removeRunContainers(docker, runId);
+    let imageLabels: Record<string, string> = {};
+    try {
+      imageLabels = (await docker.getImage(settings.job.image).inspect()).Config?.Labels ?? {};
+    } catch (err) {
+      if (statusCode(err) === 404) {
+        throw ApplicationFailure.create({
+          type: ErrorType.JobImageMissing,
+          nonRetryable: true,
+          message: `job image ${settings.job.image} is not present on this worker's Docker engine (run scripts/setup.sh or set SPEC_AUTOMATION_JOB_IMAGE)`,
+        });
+      }
+      throw err;
+    }
+    const workerIsRoot = process.getuid?.() === 0;
+    const env: Record<string, string> = {
+      ...runtimeEnvironment,
+      ...credentials.env,
+      HOME: paths.home,
+      GIT_AUTHOR_NAME: run.gitAuthorName,
+      GIT_AUTHOR_EMAIL: run.gitAuthorEmail,
+      GIT_COMMITTER_NAME: run.gitAuthorName,
+      GIT_COMMITTER_EMAIL: run.gitAuthorEmail,
+      // Never let git or gh stop to ask for anything.
+      GIT_TERMINAL_PROMPT: '0',
+      GH_PROMPT_DISABLED: '1',
+      SPEC_AUTOMATION_RUN_ID: runId,
+    };
+    const container = await docker.createContainer({
+      name: `spec-automation-${runKey(runId)}`,
+      Image: settings.job.image,
+      Cmd: ['sleep', 'infinity'],
+      // A non-root worker cannot hand the workspace to the image's user, so the container runs as
+      // the worker's own uid instead; it stays non-root either way.
+      User: workerIsRoot ? undefined : `${process.getuid?.()}:${process.getgid?.()}`,
+      WorkingDir: paths.repo,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' },
+      HostConfig: {
+        Binds: [`${paths.runDir}:${paths.runDir}:rw`, ...run.originMounts.map((p) => `${p}:${p}:rw`)],
+        NetworkMode: settings.job.network,
+        Memory: settings.job.memoryMb > 0 ? settings.job.memoryMb * 1024 * 1024 : undefined,
+        SecurityOpt: ['no-new-privileges'],
+        CapDrop: ['ALL'],
+      },
+    });
+    await container.start();
+    await updateRun(db, runId, { jobContainerId: container.id, workerHostname: settings.worker.hostname });
+    await upsertAgentConfiguration(db, {
+      runId,
+      agentBackend: run.agentBackend,
+      agentVersion: agentVersion(run.agentBackend, imageLabels),
+      agentModel: run.agentModel ?? (run.agentBackend === 'codex_cli' ? settings.agent.codex.model : undefined),
+      promptPackVersion: `specify-cli ${imageLabels['io.spec-automation.specify-cli-version'] ?? 'unknown'}`,
+      runtimeEnv: Object.fromEntries(run.runtimeEnvironmentKeys.map((k) => [k, '***REDACTED***'])),
+    });
+    return { containerId: container.id, artifacts: [CREDENTIAL_AUDIT_ARTIFACT] };
+  }
+}
+
+function agentVersion(backend: ResolvedRun['agentBackend'], labels: Record<string, string>): string {
+  const label = { codex_cli: 'io.spec-automation.codex-version', claude_code: 'io.spec-automation.claude-code-version', gemini_cli: 'io.spec-automation.gemini-cli-version', stub: '' }[backend];
+  return backend === 'stub' ? 'stub' : (labels[label] ?? 'unknown');
 }
 
 export function statusCode(err: unknown): number | undefined {

@@ -8,6 +8,7 @@ import { ErrorType } from '../workflows/errors.js';
 import { SPEC_KIT_STEPS, type DiscoverResult, type SpecKitStep } from '../workflows/shared.js';
 import { lastLine } from './job-session.js';
 import { openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
+import { recordPhase } from './recording.js';
 import { commandFilePath, featureShortName, INTEGRATION, parseTasks, verifyStepOutput } from './speckit.js';
 
 export const DISCOVER_LOG = 'discover-next-phase.log';
@@ -21,6 +22,11 @@ const CREDENTIAL_HELPER = '!f() { test "$1" = get || exit 0; echo username=x-acc
 export function createDiscoverActivities(deps: PhaseDeps) {
   return {
     async discoverNextPhase(input: PhaseInput): Promise<DiscoverResult & { artifacts: string[] }> {
+      return recordPhase(deps, { runId: input.run.runId, phase: 'discover', artifactsOnFailure: [DISCOVER_LOG] }, () => discover(input));
+    },
+  };
+
+  async function discover(input: PhaseInput): Promise<DiscoverResult & { artifacts: string[] }> {
       const { run } = input;
       const { paths, log, session, credentials } = openPhase(deps, input, DISCOVER_LOG);
       try {
@@ -82,8 +88,7 @@ export function createDiscoverActivities(deps: PhaseDeps) {
       } finally {
         await log.close();
       }
-    },
-  };
+  }
 }
 
 async function emptyDirectory(dir: string): Promise<void> {

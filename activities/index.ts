@@ -1,8 +1,10 @@
 // Builds the worker's activities from their dependencies (built once by the worker and passed in).
 import type Docker from 'dockerode';
 import type { Settings } from '../config/settings.js';
+import type { Db } from '../db/client.js';
 import { createContainerActivities } from './container.js';
 import { createDiscoverActivities } from './discover.js';
+import { createFinalizeActivities } from './finalize.js';
 import { createPublishActivities } from './publish.js';
 import { createRunInputActivities } from './run-input.js';
 import { createSubmitActivities } from './submit.js';
@@ -11,6 +13,8 @@ import { createWorkspaceActivities } from './workspace.js';
 export interface ActivityDeps {
   settings: Settings;
   docker: Docker;
+  /** Run metadata: every phase attempt, artifact and status is recorded as it happens. */
+  db: Db;
   /** Where credentials are read from: the worker's environment unless a test passes its own. */
   env?: NodeJS.ProcessEnv;
 }
@@ -24,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDiscoverActivities(full),
     ...createSubmitActivities(full),
     ...createPublishActivities(full),
+    ...createFinalizeActivities(full),
   };
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import type { Settings } from '../config/settings.js';
+import type { Db } from '../db/client.js';
 import type { ResolvedRun } from '../workflows/shared.js';
 import { ArtifactLog } from './artifacts.js';
 import { collectCredentials } from './credentials.js';
@@ -13,6 +14,7 @@ import { runPaths } from './workspace.js';
 export interface PhaseDeps {
   settings: Settings;
   docker: Docker;
+  db: Db;
   /** The environment credentials are collected from (the worker's, unless a test says otherwise). */
   env: NodeJS.ProcessEnv;
 }

@@ -9,7 +9,9 @@ import type { PublishResult } from '../workflows/shared.js';
 import { writeArtifact } from './artifacts.js';
 import { classifyGitHubError, createGitHubClient } from './github.js';
 import { lastLine } from './job-session.js';
+import { updateRun } from '../db/runs-repository.js';
 import { openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
+import { recordPhase } from './recording.js';
 import { parseTasks } from './speckit.js';
 
 export const PUBLISH_LOG = 'apply-and-publish.log';
@@ -25,6 +27,15 @@ export function createPublishActivities(deps: PhaseDeps) {
   const { settings } = deps;
   return {
     async applyAndPublish(input: PublishInput): Promise<PublishResult & { artifacts: string[] }> {
+      return recordPhase(deps, { runId: input.run.runId, phase: 'publish', artifactsOnFailure: [PUBLISH_LOG, DIFF_SUMMARY, COMMIT_STATUS] }, async () => {
+        const result = await publish(input);
+        await updateRun(deps.db, input.run.runId, { pullRequestUrl: result.pullRequestUrl ?? null });
+        return result;
+      });
+    },
+  };
+
+  async function publish(input: PublishInput): Promise<PublishResult & { artifacts: string[] }> {
       const { run } = input;
       const { paths, log, session, credentials } = openPhase(deps, input, PUBLISH_LOG);
       const git = (...args: string[]) => session.run(['git', '-C', paths.repo, ...args]);
@@ -72,8 +83,7 @@ export function createPublishActivities(deps: PhaseDeps) {
       } finally {
         await log.close();
       }
-    },
-  };
+  }
 
   async function openDraftPullRequest(input: PublishInput, repoDir: string, commitSha: string, token: string, log: (m: string) => void) {
     const { run } = input;

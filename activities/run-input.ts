@@ -4,7 +4,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { Context } from '@temporalio/activity';
 import type { Settings } from '../config/settings.js';
+import { REDACTED } from '../config/redact.js';
+import type { Db } from '../db/client.js';
+import { markRunStarted, updateRun } from '../db/runs-repository.js';
+import { recordPhase } from './recording.js';
 import { ErrorType } from '../workflows/errors.js';
 import { AGENT_BACKENDS, type ResolvedRun, type RunInput } from '../workflows/shared.js';
 
@@ -61,10 +66,32 @@ export function shortRunId(runId: string): string {
   return uuidLike ? runId.slice(0, 8).toLowerCase() : createHash('sha256').update(runId).digest('hex').slice(0, 8);
 }
 
-export function createRunInputActivities({ settings }: { settings: Settings }) {
+export function createRunInputActivities({ settings, db }: { settings: Settings; db: Db }) {
   return {
-    /** Validates the raw workflow input and applies every default; invalid input fails at once. */
+    /**
+     * Records the run's start (its row exists from here on, whoever started it), then validates the
+     * raw workflow input and applies every default; invalid input fails at once, naming the field.
+     */
     async resolveRunInput({ runId, input }: { runId: string; input: RunInput }): Promise<ResolvedRun> {
+      const raw = (typeof input === 'object' && input !== null ? input : {}) as Partial<RunInput>;
+      await markRunStarted(db, {
+        id: runId,
+        workflowId: runId,
+        temporalRunId: Context.current().info.workflowExecution?.runId,
+        repository: typeof raw.repository === 'string' ? raw.repository.slice(0, 500) : 'unknown',
+        baseBranch: typeof raw.baseBranch === 'string' ? raw.baseBranch.slice(0, 200) : 'main',
+        dryRun: raw.dryRun === true,
+        externalRef: typeof raw.externalRef === 'string' ? raw.externalRef.slice(0, 255) : undefined,
+        requestedSpecInput: redactRuntimeEnvironment(raw),
+        workerHostname: settings.worker.hostname,
+      });
+      const resolved = await recordPhase({ settings, db }, { runId, phase: 'validate' }, async () => validate(runId, raw));
+      await updateRun(db, runId, { branchName: resolved.branchName, repository: resolved.repository, baseBranch: resolved.baseBranch });
+      return resolved;
+    },
+  };
+
+  function validate(runId: string, input: Partial<RunInput>): ResolvedRun {
       const parsed = RunInputSchema.safeParse(input ?? {});
       if (!parsed.success) {
         const issues = describeIssues(parsed.error);
@@ -76,7 +103,7 @@ export function createRunInputActivities({ settings }: { settings: Settings }) {
         });
       }
       const v = parsed.data;
-      const agentBackend = v.agentBackend ?? (settings.agents.defaultBackend as ValidRunInput['agentBackend'] & string);
+      const agentBackend = (v.agentBackend ?? settings.agents.defaultBackend) as NonNullable<ValidRunInput['agentBackend']>;
       if (!AGENT_BACKENDS.includes(agentBackend)) {
         throw ApplicationFailure.create({
           type: ErrorType.InvalidInput,
@@ -119,8 +146,14 @@ export function createRunInputActivities({ settings }: { settings: Settings }) {
         agentTimeoutSeconds: settings.agent.timeoutSeconds,
         agentMaxAttempts: settings.agent.maxAttempts,
       };
-    },
-  };
+  }
+}
+
+/** The request as stored for operators: runtimeEnvironment keys kept, every value redacted. */
+export function redactRuntimeEnvironment(input: Partial<RunInput>): Record<string, unknown> {
+  const env = input.runtimeEnvironment;
+  if (!env || typeof env !== 'object') return { ...input };
+  return { ...input, runtimeEnvironment: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) };
 }
 
 /**

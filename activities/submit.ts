@@ -9,6 +9,7 @@ import { AGENT_ADAPTERS } from './agents/index.js';
 import { ArtifactLog } from './artifacts.js';
 import { lastLine } from './job-session.js';
 import { mkdirForJob, openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
+import { recordPhase } from './recording.js';
 import { commandFilePath, renderSpecKitPrompt, verifyStepOutput } from './speckit.js';
 
 /** The submit phase's combined log keeps the name operators know from the earlier design. */
@@ -24,6 +25,11 @@ export function createSubmitActivities(deps: PhaseDeps) {
   const { settings } = deps;
   return {
     async runSpecKitStep(input: SubmitStepInput): Promise<{ step: SpecKitStep; files: string[]; artifacts: string[] }> {
+      return recordPhase(deps, { runId: input.run.runId, phase: `submit:${input.step}`, artifactsOnFailure: [SUBMIT_LOG, stepLogName(input.step)] }, () => runStep(input));
+    },
+  };
+
+  async function runStep(input: SubmitStepInput): Promise<{ step: SpecKitStep; files: string[]; artifacts: string[] }> {
       const { run, step, featureDirectory } = input;
       const { paths, log, credentials, session } = openPhase(deps, input, SUBMIT_LOG);
       const stepLog = new ArtifactLog(paths.artifacts, stepLogName(step), credentials.secretValues);
@@ -89,6 +95,5 @@ export function createSubmitActivities(deps: PhaseDeps) {
         await stepLog.close();
         await log.close();
       }
-    },
-  };
+  }
 }

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
+import type { Db } from '../db/client.js';
+import { recordPhase } from './recording.js';
 
 export interface RunPaths {
   runDir: string;
@@ -38,34 +40,38 @@ export function runPaths(workspaceRoot: string, runId: string): RunPaths {
 
 export interface WorkspaceDeps {
   settings: Settings;
+  db: Db;
 }
 
-export function createWorkspaceActivities({ settings }: WorkspaceDeps) {
+export function createWorkspaceActivities(deps: WorkspaceDeps) {
+  const { settings } = deps;
   return {
     /** Creates the run's directories (mode 0o750), owned by the job image's user so the container can write. */
     async prepareWorkspace({ runId }: { runId: string }): Promise<RunPaths> {
-      const paths = runPaths(settings.workspaceRoot, runId);
-      for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
-        await fs.mkdir(dir, { recursive: true, mode: 0o750 });
-        await fs.chmod(dir, 0o750);
-        await chownToJobUser(dir, settings);
-      }
-      return paths;
-    },
-
-    /**
-     * Removes the run's clone and HOME (where credentials and agent state live); artifacts stay for
-     * the retention period. With `retainWorkspace` nothing is removed. Idempotent.
-     */
-    async cleanupWorkspace({ runId, retainWorkspace }: { runId: string; retainWorkspace: boolean }): Promise<{ removed: string[]; artifacts: string[] }> {
-      const paths = runPaths(settings.workspaceRoot, runId);
-      const artifacts = await fs.readdir(paths.artifacts).catch(() => [] as string[]);
-      if (retainWorkspace) return { removed: [], artifacts: artifacts.sort() };
-      await fs.rm(paths.repo, { recursive: true, force: true });
-      await fs.rm(paths.home, { recursive: true, force: true });
-      return { removed: [paths.repo, paths.home], artifacts: artifacts.sort() };
+      return recordPhase(deps, { runId, phase: 'prepare_workspace' }, async () => {
+        const paths = runPaths(settings.workspaceRoot, runId);
+        for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
+          await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+          await fs.chmod(dir, 0o750);
+          await chownToJobUser(dir, settings);
+        }
+        return paths;
+      });
     },
   };
+}
+
+/**
+ * Removes the run's clone and HOME (where credentials and agent state live); artifacts stay for the
+ * retention period. With `retainWorkspace` nothing is removed. Idempotent. Returns the artifact names.
+ */
+export async function cleanupRunWorkspace(settings: Settings, runId: string, retainWorkspace: boolean): Promise<{ removed: string[]; artifacts: string[] }> {
+  const paths = runPaths(settings.workspaceRoot, runId);
+  const artifacts = (await fs.readdir(paths.artifacts).catch(() => [] as string[])).sort();
+  if (retainWorkspace) return { removed: [], artifacts };
+  await fs.rm(paths.repo, { recursive: true, force: true });
+  await fs.rm(paths.home, { recursive: true, force: true });
+  return { removed: [paths.repo, paths.home], artifacts };
 }
 
 /**

@@ -148,3 +148,24 @@ export async function listRuns(db: Db, q: ListRunsQuery): Promise<RunRow[]> {
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(q.limit);
 }
+
+/**
+ * The run's row as its workflow starts: created when the run came from `temporal workflow start`,
+ * moved from `queued` to `in_progress` when it came from the API. Idempotent under retries.
+ */
+export async function markRunStarted(db: Db, row: RunInsert): Promise<void> {
+  await db
+    .insert(runs)
+    .values({ ...row, status: 'in_progress', startedAt: new Date() })
+    .onConflictDoUpdate({
+      target: runs.id,
+      set: {
+        workflowId: row.workflowId,
+        temporalRunId: row.temporalRunId,
+        workerHostname: row.workerHostname,
+        status: 'in_progress',
+        startedAt: sql`coalesce(${runs.startedAt}, now())`,
+        updatedAt: sql`now()`,
+      },
+    });
+}

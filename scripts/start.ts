@@ -44,7 +44,8 @@ async function main() {
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: settings.temporal.namespace });
 
-  const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker() });
+  settings.temporal.uiUrl ??= uiUrl;
+  const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db });
   const workerRun = worker.run();
   const http = await listen(createApp({ settings, database, temporal, logger }), settings.api.port, settings.api.host ?? '127.0.0.1');
 

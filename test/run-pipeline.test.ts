@@ -3,6 +3,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../config/settings.js';
+import { getRunDetail } from '../db/runs-repository.js';
 import { statusQuery } from '../workflows/shared.js';
 import { CODEX_API_KEY, GITHUB_TOKEN, Pipeline, codexWritesSpecKitFiles } from './support/pipeline.js';
 import { waitFor } from './support/temporal.js';
@@ -74,6 +75,21 @@ describe('a run with codex_cli', () => {
     expect(audit.entries.map((e: { key: string }) => e.key)).toEqual(['CODEX_API_KEY', 'GITHUB_TOKEN']);
     expect(JSON.stringify(audit)).not.toContain(GITHUB_TOKEN);
     expect(await p.leftovers(handle.workflowId)).toEqual({ containers: 0, repo: false, home: false });
+
+    // The operator-facing record was written as the run went.
+    const detail = (await getRunDetail(p.database.database.db, handle.workflowId))!;
+    expect(detail.run).toMatchObject({ status: 'succeeded', repository: 'acme/widgets', branchName: branch, pullRequestUrl: pr.html_url, currentPhase: null });
+    expect(detail.run.completedAt).toBeInstanceOf(Date);
+    expect(detail.tasks.map((t) => `${t.phase}#${t.attempt}:${t.status}`)).toEqual([
+      'validate#1:succeeded', 'prepare_workspace#1:succeeded', 'start_container#1:succeeded', 'discover#1:succeeded',
+      'submit:specify#1:succeeded', 'submit:plan#1:succeeded', 'submit:tasks#1:succeeded', 'publish#1:succeeded', 'finalize#1:succeeded',
+    ]);
+    expect(detail.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(SIX_ARTIFACTS));
+    expect(detail.agentConfiguration).toMatchObject({ agentBackend: 'codex_cli', agentVersion: '0.169.0', promptPackVersion: 'specify-cli 1.2.3' });
+    expect(detail.credentialAudit?.entries).toEqual([
+      { key: 'CODEX_API_KEY', source: 'process_env', from: 'CODEX_API_KEY', overrides: [] },
+      { key: 'GITHUB_TOKEN', source: 'process_env', from: 'GITHUB_TOKEN', overrides: [] },
+    ]);
   });
 
   it('ends no_changes, with no push and no PR, when the branch already holds the finished feature', async () => {
@@ -218,6 +234,11 @@ describe('dry runs, cancellation and restarts', () => {
     expect(result.phases.submit.state).toBe('succeeded');
     expect(p.origins.commitsAhead('acme/restart', result.branchName!)).toHaveLength(1);
     expect(p.github.pulls.filter((pr) => pr.base.repo.full_name === 'acme/restart')).toHaveLength(1);
+    // The cut-off attempt and its retry are two rows; nothing else was duplicated.
+    const tasks = (await getRunDetail(p.database.database.db, handle.workflowId))!.tasks;
+    const keys = tasks.map((t) => `${t.phase}#${t.attempt}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(tasks.filter((t) => t.phase === 'submit:plan').map((t) => [t.attempt, t.status])).toEqual([[1, 'failed'], [2, 'succeeded']]);
     expect(await p.leftovers(handle.workflowId)).toEqual({ containers: 0, repo: false, home: false });
   });
 });

@@ -6,12 +6,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import { createActivities } from '../activities/index.js';
 import type { Settings } from '../config/settings.js';
+import type { Db } from '../db/client.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   settings: Settings;
   docker: Docker;
+  db: Db;
   taskQueue?: string;
   /** Overrides of individual activities (tests that need a specific failure). */
   activityOverrides?: Partial<ReturnType<typeof createActivities>>;
@@ -35,7 +37,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: workflowsPath(),
     dataConverter: opts.dataConverter,
-    activities: { ...createActivities({ settings, docker, env: opts.env }), ...opts.activityOverrides },
+    activities: { ...createActivities({ settings, docker, db: opts.db, env: opts.env }), ...opts.activityOverrides },
     maxConcurrentActivityTaskExecutions: settings.worker.maxConcurrentActivities,
     // Cancellation reaches an activity only with a heartbeat response; a short throttle means a
     // cancel stops a running agent within seconds rather than at 80% of the heartbeat timeout.

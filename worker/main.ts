@@ -5,16 +5,19 @@ import Docker from 'dockerode';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { installTemporalRuntime } from '../config/temporal-runtime.js';
+import { openDatabase } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 
 async function main() {
   const settings = loadSettings();
   const logger = createLogger({ level: settings.logLevel, name: 'worker' });
   if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start embeds a dev server instead)');
+  if (!settings.databaseUrl) throw new Error('DATABASE_URL is required for the standalone worker');
   installTemporalRuntime(logger);
+  const database = await openDatabase({ url: settings.databaseUrl });
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   try {
-    const worker = await createWorker({ connection, settings, docker: new Docker() });
+    const worker = await createWorker({ connection, settings, docker: new Docker(), db: database.db });
     const stop = () => worker.shutdown();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -22,6 +25,7 @@ async function main() {
     await worker.run();
   } finally {
     await connection.close();
+    await database.close();
   }
 }
 

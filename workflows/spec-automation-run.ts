@@ -28,6 +28,8 @@ import {
   type RunStatusView,
 } from './shared.js';
 
+type FinalStatus = Exclude<RunStatus, 'queued' | 'in_progress'>;
+
 const retry = {
   initialInterval: '2s',
   backoffCoefficient: 2,
@@ -158,28 +160,26 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
   } catch (err) {
     outcome = err;
   } finally {
-    // Runs on success, failure and cancellation alike; the root scope may already be cancelled,
-    // so cleanup gets a scope of its own that a cancel cannot interrupt. Each step runs even if
-    // another failed.
+    // Runs on success, failure and cancellation alike; the root scope may already be cancelled, so
+    // finalization gets a scope of its own that a cancel cannot interrupt.
+    const status: FinalStatus = outcome === undefined ? (noChanges ? 'no_changes' : 'succeeded') : isCancellation(outcome) ? 'cancelled' : 'failed';
     await CancellationScope.nonCancellable(() =>
-      phase('finalize', async () => {
-        const failures: string[] = [];
-        const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-          try {
-            return await fn();
-          } catch (err) {
-            failures.push(`${what}: ${describeFailure(err).message}`);
-            log.error('cleanup step failed', { runId, what, error: describeFailure(err).message });
-            return undefined;
-          }
-        };
-        await attempt('remove container', () => local.removeJobContainer({ runId }));
-        const cleaned = await attempt('clean workspace', () => local.cleanupWorkspace({ runId, retainWorkspace }));
-        if (cleaned) addArtifacts(cleaned.artifacts);
-        if (failures.length) throw ApplicationFailure.nonRetryable(`cleanup incomplete: ${failures.join('; ')}`, 'CleanupFailed');
-      }).catch((err) => {
-        outcome ??= err;
-      }),
+      phase('finalize', () =>
+        local.finalizeRun({
+          runId,
+          retainWorkspace,
+          status,
+          error: view.error,
+          branchName: view.branchName,
+          pullRequestUrl: view.pullRequestUrl,
+          summary: { featureDirectory: view.featureDirectory, steps: view.steps, commitSha: view.commitSha, artifacts: view.artifacts },
+        }),
+      )
+        .then((done) => addArtifacts(done.artifacts))
+        .catch((err) => {
+          log.error('finalization failed', { runId, error: describeFailure(err).message });
+          outcome ??= err;
+        }),
     );
   }
 

@@ -16,6 +16,7 @@ import { containersOfRun } from './docker.js';
 import { GitHubApiServer } from './github-api-server.js';
 import { GitOrigins } from './git-origin.js';
 import { ScriptedModelServer, type Turn } from './scripted-model-server.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
 import { testSettings } from './settings.js';
 import { connectTemporal } from './temporal.js';
 
@@ -29,12 +30,14 @@ export class Pipeline {
   github = new GitHubApiServer();
   origins = new GitOrigins();
   model = new ScriptedModelServer();
+  database!: TestDatabase;
   private cleanupSettings?: () => Promise<void>;
   private workers = new Map<string, { worker: Worker; running: Promise<void> }>();
   env: NodeJS.ProcessEnv = { GITHUB_TOKEN, CODEX_API_KEY };
 
   async start(overrides: Record<string, string> = {}) {
     this.temporal = await connectTemporal();
+    this.database = await openTestDatabase('pglite');
     const { url } = await this.github.start();
     await this.model.start();
     const s = await testSettings({
@@ -53,7 +56,7 @@ export class Pipeline {
   /** A worker on its own task queue; `tune` adjusts its settings (attempts, shutdown grace). */
   async startWorker(taskQueue: string, tune: (s: Settings) => Settings = (s) => s) {
     const settings = tune(this.settings);
-    const worker = await createWorker({ connection: this.temporal.nativeConnection, settings, docker: new Docker(), taskQueue, env: this.env });
+    const worker = await createWorker({ connection: this.temporal.nativeConnection, settings, docker: new Docker(), db: this.database.database.db, taskQueue, env: this.env });
     const entry = { worker, running: worker.run() };
     this.workers.set(taskQueue, entry);
     return entry;
@@ -73,6 +76,7 @@ export class Pipeline {
     await this.github.stop();
     await this.model.stop();
     this.origins.dispose();
+    await this.database?.dispose();
     await this.cleanupSettings?.();
   }
 
