@@ -3,8 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { openDatabase } from '../db/client.js';
-import { createApp } from './app.js';
-import { listen } from './listen.js';
+import { serveApi } from './serve.js';
 
 async function main() {
   const settings = loadSettings();
@@ -14,7 +13,7 @@ async function main() {
   const connection = await Connection.connect({ address: settings.temporal.address });
   const temporal = new Client({ connection, namespace: settings.temporal.namespace });
   const database = await openDatabase({ url: settings.databaseUrl });
-  const http = await listen(createApp({ settings, database, temporal, logger }), settings.api.port, settings.api.host ?? '0.0.0.0');
+  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '0.0.0.0' });
   logger.info({ url: http.url }, 'API listening');
   const stop = async () => {
     await http.close();

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   PORT: port.default(3000),
   HOST: z.string().optional(),
+  SPEC_AUTOMATION_API_TOKENS: z.string().optional(),
+  SPEC_AUTOMATION_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   SPEC_AUTOMATION_PUBLIC_URL: z.string().optional(),
   SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(8),
   SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
@@ -82,7 +84,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       uiUrl: e.TEMPORAL_UI_URL,
     },
     databaseUrl: e.DATABASE_URL,
-    api: { port: e.PORT, host: e.HOST, publicUrl: e.SPEC_AUTOMATION_PUBLIC_URL },
+    api: { port: e.PORT, host: e.HOST, tokens: e.SPEC_AUTOMATION_API_TOKENS, maxBodyBytes: e.SPEC_AUTOMATION_API_MAX_BODY_BYTES },
     worker: {
       maxConcurrentActivities: e.SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES,
       shutdownGraceSeconds: e.SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS,

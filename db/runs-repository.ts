@@ -1,6 +1,6 @@
 // Writes and reads of run metadata. Every write is an idempotent upsert (ON CONFLICT), so an activity
 // that Temporal retries never duplicates or loses a row.
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { agentConfigurations, artifacts, credentialAudits, runTasks, runs } from './schema.js';
 
@@ -128,6 +128,8 @@ export async function getArtifact(db: Db, runId: string, artifactId: string): Pr
 export interface ListRunsQuery {
   status?: RunRow['status'];
   repository?: string;
+  /** Only these repositories (a token limited to some). */
+  repositories?: string[];
   limit: number;
   /** Keyset cursor: the (createdAt, id) of the last row of the previous page. */
   after?: { createdAt: Date; id: string };
@@ -138,6 +140,7 @@ export async function listRuns(db: Db, q: ListRunsQuery): Promise<RunRow[]> {
   const where: SQL[] = [];
   if (q.status) where.push(eq(runs.status, q.status));
   if (q.repository) where.push(eq(runs.repository, q.repository));
+  if (q.repositories) where.push(q.repositories.length ? inArray(sql`lower(${runs.repository})`, q.repositories) : sql`false`);
   if (q.after) {
     where.push(or(lt(runs.createdAt, q.after.createdAt), and(eq(runs.createdAt, q.after.createdAt), lt(runs.id, q.after.id)))!);
   }

@@ -34,7 +34,9 @@ export const runs = pgTable(
     jobContainerId: text('job_container_id'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
-    ...timestamps,
+    // Millisecond precision: the list's keyset cursor carries a JS Date, which has no microseconds.
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('spec_automation_runs_status_created_idx').on(t.status, t.createdAt),

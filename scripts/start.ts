@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import Docker from 'dockerode';
-import { createApp } from '../api/app.js';
-import { listen } from '../api/listen.js';
+import { serveApi } from '../api/serve.js';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { startTemporalDevServer, type DevServer } from '../config/temporal-dev-server.js';
@@ -47,7 +46,7 @@ async function main() {
   settings.temporal.uiUrl ??= uiUrl;
   const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db });
   const workerRun = worker.run();
-  const http = await listen(createApp({ settings, database, temporal, logger }), settings.api.port, settings.api.host ?? '127.0.0.1');
+  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '127.0.0.1' });
 
   logger.info(
     { api: http.url, temporal: address, webUi: uiUrl, taskQueue: TASK_QUEUE, database: database.kind, dataDir: settings.dataDir, workspaceRoot: settings.workspaceRoot },

@@ -35,9 +35,9 @@ export class Pipeline {
   private workers = new Map<string, { worker: Worker; running: Promise<void> }>();
   env: NodeJS.ProcessEnv = { GITHUB_TOKEN, CODEX_API_KEY };
 
-  async start(overrides: Record<string, string> = {}) {
+  async start(overrides: Record<string, string> = {}, databaseKind: 'pglite' | 'postgres' = 'pglite') {
     this.temporal = await connectTemporal();
-    this.database = await openTestDatabase('pglite');
+    this.database = await openTestDatabase(databaseKind);
     const { url } = await this.github.start();
     await this.model.start();
     const s = await testSettings({
