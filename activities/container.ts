@@ -1,6 +1,7 @@
 // Container activities: the run's ephemeral job container (start, remove) on the worker's Docker engine.
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import { ErrorType } from '../workflows/errors.js';
 import type { ResolvedRun } from '../workflows/shared.js';
@@ -18,6 +19,7 @@ export interface ContainerDeps {
   settings: Settings;
   docker: Docker;
   db: Db;
+  metrics: Metrics;
   /** The environment credentials are collected from (the worker's, unless a test says otherwise). */
   env: NodeJS.ProcessEnv;
 }
@@ -54,7 +56,7 @@ export function createContainerActivities(deps: ContainerDeps) {
      * left by an earlier attempt is removed first.
      */
     async startJobContainer(input: StartJobContainerInput): Promise<{ containerId: string; artifacts: string[] }> {
-      return recordPhase(deps, { runId: input.run.runId, phase: 'start_container', artifactsOnFailure: [CREDENTIAL_AUDIT_ARTIFACT] }, () => start(input));
+      return recordPhase(deps, { runId: input.run.runId, repo: input.run.repository, phase: 'start_container', artifactsOnFailure: [CREDENTIAL_AUDIT_ARTIFACT] }, () => start(input));
     },
   };
 

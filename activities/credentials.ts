@@ -1,7 +1,7 @@
 // Which secrets a run's job container gets, where each came from, and whether the run can proceed.
 // Secrets are injected only into the job container; everything recorded about them is keys and sources.
 import type { AgentBackend, ResolvedRun } from '../workflows/shared.js';
-import { REDACTED } from '../config/redact.js';
+import { knownSecrets, REDACTED } from '../config/redact.js';
 
 export type CredentialSource = 'process_env' | 'settings_override' | 'runtime_environment';
 
@@ -82,9 +82,12 @@ export function collectCredentials(
     missing.push({ key: 'GITHUB_TOKEN', reason: 'required to push and open the pull request (set GITHUB_TOKEN, GH_TOKEN or SPEC_WORKFLOW_GITHUB_TOKEN, or use dryRun)' });
   }
 
+  const secretValues = [...new Set([...chosen.values()].map((c) => c.value))];
+  // From now on every log record of this process is scrubbed of these values too.
+  knownSecrets.add(...secretValues);
   return {
     env,
-    secretValues: [...new Set([...chosen.values()].map((c) => c.value))],
+    secretValues,
     audit: {
       backend: run.agentBackend,
       entries: [...chosen.entries()]

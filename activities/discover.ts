@@ -22,7 +22,7 @@ const CREDENTIAL_HELPER = '!f() { test "$1" = get || exit 0; echo username=x-acc
 export function createDiscoverActivities(deps: PhaseDeps) {
   return {
     async discoverNextPhase(input: PhaseInput): Promise<DiscoverResult & { artifacts: string[] }> {
-      return recordPhase(deps, { runId: input.run.runId, phase: 'discover', artifactsOnFailure: [DISCOVER_LOG] }, () => discover(input));
+      return recordPhase(deps, { runId: input.run.runId, repo: input.run.repository, phase: 'discover', artifactsOnFailure: [DISCOVER_LOG] }, () => discover(input));
     },
   };
 

@@ -1,6 +1,7 @@
 // Finalization: whatever happened before, remove the job container, remove the clone and HOME
 // (unless the run retains its workspace), register every artifact, and record the terminal status.
 import type Docker from 'dockerode';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import { updateRun } from '../db/runs-repository.js';
@@ -12,6 +13,7 @@ import { cleanupRunWorkspace } from './workspace.js';
 
 export interface FinalizeInput {
   runId: string;
+  repository?: string;
   retainWorkspace: boolean;
   /** The outcome of the phases before finalization. */
   status: Exclude<RunStatus, 'queued' | 'in_progress'>;
@@ -21,11 +23,13 @@ export interface FinalizeInput {
   summary: Record<string, unknown>;
 }
 
-export function createFinalizeActivities(deps: { settings: Settings; docker: Docker; db: Db }) {
-  const { settings, docker, db } = deps;
+export function createFinalizeActivities(deps: { settings: Settings; docker: Docker; db: Db; metrics: Metrics }) {
+  const { settings, docker, db, metrics } = deps;
   return {
     async finalizeRun(input: FinalizeInput): Promise<{ removedContainers: string[]; artifacts: string[] }> {
-      return recordPhase(deps, { runId: input.runId, phase: 'finalize' }, async () => {
+      const tags = { run_id: input.runId, repo: input.repository };
+      return recordPhase(deps, { runId: input.runId, repo: input.repository, phase: 'finalize' }, async () => {
+        const cleanupStarted = Date.now();
         // Each step runs even if another failed: a leftover container must not keep a clone alive.
         const failures: string[] = [];
         const removedContainers = await removeRunContainers(docker, input.runId).catch((err: unknown) => {
@@ -36,6 +40,7 @@ export function createFinalizeActivities(deps: { settings: Settings; docker: Doc
           failures.push(`clean workspace: ${String(err)}`);
           return { removed: [], artifacts: [] as string[] };
         });
+        metrics.cleanupDuration(Date.now() - cleanupStarted, { ...tags, phase: 'finalize', result: failures.length ? 'failed' : 'succeeded' });
         await registerArtifacts(deps, input.runId, cleaned.artifacts);
         const error = failures.length ? { phase: 'finalize' as const, type: 'CleanupFailed', message: failures.join('; ') } : input.error;
         await updateRun(db, input.runId, {
@@ -48,6 +53,7 @@ export function createFinalizeActivities(deps: { settings: Settings; docker: Doc
           pullRequestUrl: input.pullRequestUrl ?? null,
           resultSummary: input.summary,
         });
+        metrics.runFinish({ ...tags, result: failures.length ? 'failed' : input.status });
         if (failures.length) throw ApplicationFailure.create({ type: 'CleanupFailed', message: `cleanup incomplete: ${failures.join('; ')}` });
         return { removedContainers, artifacts: cleaned.artifacts };
       });

@@ -1,5 +1,6 @@
 // Builds the worker's activities from their dependencies (built once by the worker and passed in).
 import type Docker from 'dockerode';
+import { NOOP_METRICS, type Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import { createContainerActivities } from './container.js';
@@ -15,12 +16,14 @@ export interface ActivityDeps {
   docker: Docker;
   /** Run metadata: every phase attempt, artifact and status is recorded as it happens. */
   db: Db;
+  /** StatsD business metrics; emitting never fails or slows a run. */
+  metrics?: Metrics;
   /** Where credentials are read from: the worker's environment unless a test passes its own. */
   env?: NodeJS.ProcessEnv;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const full = { ...deps, env: deps.env ?? process.env };
+  const full = { ...deps, env: deps.env ?? process.env, metrics: deps.metrics ?? NOOP_METRICS };
   return {
     ...createRunInputActivities(full),
     ...createWorkspaceActivities(full),

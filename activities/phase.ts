@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type Docker from 'dockerode';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import type { ResolvedRun } from '../workflows/shared.js';
@@ -15,6 +16,7 @@ export interface PhaseDeps {
   settings: Settings;
   docker: Docker;
   db: Db;
+  metrics: Metrics;
   /** The environment credentials are collected from (the worker's, unless a test says otherwise). */
   env: NodeJS.ProcessEnv;
 }

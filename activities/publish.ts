@@ -27,7 +27,7 @@ export function createPublishActivities(deps: PhaseDeps) {
   const { settings } = deps;
   return {
     async applyAndPublish(input: PublishInput): Promise<PublishResult & { artifacts: string[] }> {
-      return recordPhase(deps, { runId: input.run.runId, phase: 'publish', artifactsOnFailure: [PUBLISH_LOG, DIFF_SUMMARY, COMMIT_STATUS] }, async () => {
+      return recordPhase(deps, { runId: input.run.runId, repo: input.run.repository, phase: 'publish', artifactsOnFailure: [PUBLISH_LOG, DIFF_SUMMARY, COMMIT_STATUS] }, async () => {
         const result = await publish(input);
         await updateRun(deps.db, input.run.runId, { pullRequestUrl: result.pullRequestUrl ?? null });
         return result;

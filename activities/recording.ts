@@ -3,6 +3,7 @@
 // current phase. Every write is an upsert, so a retried activity never duplicates a row.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import { recordTask, updateRun, upsertArtifact } from '../db/runs-repository.js';
@@ -12,6 +13,7 @@ import { runPaths } from './workspace.js';
 export interface RecordingDeps {
   settings: Settings;
   db: Db;
+  metrics: Metrics;
 }
 
 /** The names of artifact files an activity produced, for registration. */
@@ -36,11 +38,15 @@ export async function registerArtifacts(deps: RecordingDeps, runId: string, name
  */
 export async function recordPhase<T>(
   deps: RecordingDeps,
-  { runId, phase, artifactsOnFailure = [] }: { runId: string; phase: string; artifactsOnFailure?: string[] },
+  { runId, phase, repo, artifactsOnFailure = [] }: { runId: string; phase: string; repo?: string; artifactsOnFailure?: string[] },
   fn: () => Promise<T>,
 ): Promise<T> {
-  const attempt = Context.current().info.attempt;
+  const ctx = Context.current();
+  const attempt = ctx.info.attempt;
   const startedAt = new Date();
+  const tags = { run_id: runId, phase, repo };
+  if (attempt > 1) deps.metrics.phaseRetry(tags);
+  ctx.log.info('phase started', { runId, phase, attempt });
   const taskId = await recordTask(deps.db, { runId, phase, attempt, status: 'running', startedAt });
   await updateRun(deps.db, runId, { currentPhase: phase, status: 'in_progress' });
   try {
@@ -48,6 +54,8 @@ export async function recordPhase<T>(
     await recordTask(deps.db, { runId, phase, attempt, status: 'succeeded', completedAt: new Date(), metadata: { durationMs: Date.now() - startedAt.getTime() } });
     const produced = (result as WithArtifacts | undefined)?.artifacts;
     await registerArtifacts(deps, runId, Array.isArray(produced) ? produced : [], taskId);
+    deps.metrics.phaseDuration(Date.now() - startedAt.getTime(), { ...tags, result: 'succeeded' });
+    ctx.log.info('phase succeeded', { runId, phase, attempt, durationMs: Date.now() - startedAt.getTime(), artifacts: produced });
     return result;
   } catch (err) {
     const failure = err instanceof ApplicationFailure ? err : undefined;
@@ -62,6 +70,9 @@ export async function recordPhase<T>(
       metadata: { durationMs: Date.now() - startedAt.getTime(), error: { type: failure?.type ?? (err instanceof Error ? err.name : 'Error'), message: err instanceof Error ? err.message : String(err), nonRetryable: failure?.nonRetryable ?? false } },
     }).catch(() => undefined);
     await registerArtifacts(deps, runId, artifactsOnFailure, taskId).catch(() => undefined);
+    const cancelled = ctx.cancellationSignal.aborted;
+    deps.metrics.phaseDuration(Date.now() - startedAt.getTime(), { ...tags, result: cancelled ? 'cancelled' : 'failed' });
+    ctx.log.warn('phase failed', { runId, phase, attempt, error: err instanceof Error ? err.message : String(err), errorType: failure?.type });
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { Context } from '@temporalio/activity';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import { REDACTED } from '../config/redact.js';
 import type { Db } from '../db/client.js';
@@ -66,7 +67,7 @@ export function shortRunId(runId: string): string {
   return uuidLike ? runId.slice(0, 8).toLowerCase() : createHash('sha256').update(runId).digest('hex').slice(0, 8);
 }
 
-export function createRunInputActivities({ settings, db }: { settings: Settings; db: Db }) {
+export function createRunInputActivities({ settings, db, metrics }: { settings: Settings; db: Db; metrics: Metrics }) {
   return {
     /**
      * Records the run's start (its row exists from here on, whoever started it), then validates the
@@ -85,7 +86,9 @@ export function createRunInputActivities({ settings, db }: { settings: Settings;
         requestedSpecInput: redactRuntimeEnvironment(raw),
         workerHostname: settings.worker.hostname,
       });
-      const resolved = await recordPhase({ settings, db }, { runId, phase: 'validate' }, async () => validate(runId, raw));
+      const repo = typeof raw.repository === 'string' ? raw.repository : undefined;
+      if (Context.current().info.attempt === 1) metrics.runStart({ run_id: runId, repo });
+      const resolved = await recordPhase({ settings, db, metrics }, { runId, repo, phase: 'validate' }, async () => validate(runId, raw));
       await updateRun(db, runId, { branchName: resolved.branchName, repository: resolved.repository, baseBranch: resolved.baseBranch });
       return resolved;
     },

@@ -25,7 +25,7 @@ export function createSubmitActivities(deps: PhaseDeps) {
   const { settings } = deps;
   return {
     async runSpecKitStep(input: SubmitStepInput): Promise<{ step: SpecKitStep; files: string[]; artifacts: string[] }> {
-      return recordPhase(deps, { runId: input.run.runId, phase: `submit:${input.step}`, artifactsOnFailure: [SUBMIT_LOG, stepLogName(input.step)] }, () => runStep(input));
+      return recordPhase(deps, { runId: input.run.runId, repo: input.run.repository, phase: `submit:${input.step}`, artifactsOnFailure: [SUBMIT_LOG, stepLogName(input.step)] }, () => runStep(input));
     },
   };
 

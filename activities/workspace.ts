@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import { recordPhase } from './recording.js';
@@ -41,14 +42,15 @@ export function runPaths(workspaceRoot: string, runId: string): RunPaths {
 export interface WorkspaceDeps {
   settings: Settings;
   db: Db;
+  metrics: Metrics;
 }
 
 export function createWorkspaceActivities(deps: WorkspaceDeps) {
   const { settings } = deps;
   return {
     /** Creates the run's directories (mode 0o750), owned by the job image's user so the container can write. */
-    async prepareWorkspace({ runId }: { runId: string }): Promise<RunPaths> {
-      return recordPhase(deps, { runId, phase: 'prepare_workspace' }, async () => {
+    async prepareWorkspace({ runId, repository }: { runId: string; repository?: string }): Promise<RunPaths> {
+      return recordPhase(deps, { runId, repo: repository, phase: 'prepare_workspace' }, async () => {
         const paths = runPaths(settings.workspaceRoot, runId);
         for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
           await fs.mkdir(dir, { recursive: true, mode: 0o750 });

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { openDatabase } from '../db/client.js';
+import { payloadEncryption } from '../config/payload-encryption.js';
 import { serveApi } from './serve.js';
 
 async function main() {
@@ -10,10 +11,11 @@ async function main() {
   const logger = createLogger({ level: settings.logLevel, name: 'api' });
   if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for the standalone API');
   if (!settings.databaseUrl) throw new Error('DATABASE_URL is required for the standalone API');
+  const encryption = payloadEncryption(settings, logger, { allowLocalKey: false });
   const connection = await Connection.connect({ address: settings.temporal.address });
-  const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+  const temporal = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: encryption.dataConverter });
   const database = await openDatabase({ url: settings.databaseUrl });
-  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '0.0.0.0' });
+  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '0.0.0.0', codec: encryption.codecEndpoints });
   logger.info({ url: http.url }, 'API listening');
   const stop = async () => {
     await http.close();

@@ -8,7 +8,7 @@ import { createApp, type AppDeps } from './app.js';
 import { parseApiTokens } from './auth.js';
 import { listen } from './listen.js';
 
-export async function serveApi(opts: { settings: Settings; database: Database; temporal: Client; logger: Logger; defaultHost: string; codec?: AppDeps['codec'] }) {
+export async function serveApi(opts: { settings: Settings; database: Database; temporal: Client; logger: Logger; defaultHost: string; codec: AppDeps['codec'] }) {
   const { settings, logger } = opts;
   const tokens = parseApiTokens(settings.api.tokens);
   let host = settings.api.host ?? opts.defaultHost;

@@ -38,3 +38,53 @@ export function redactValue(value: unknown, secrets: Iterable<string>, seen = ne
   };
   return walk(value);
 }
+
+/**
+ * Every secret value this process has seen: the well-known credentials of its own environment and
+ * each run's injected credentials (added as they are collected). Log records are scrubbed against it.
+ * Bounded, oldest first out, so a long-lived worker does not grow without end.
+ */
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+  constructor(private readonly max = 10_000) {}
+
+  add(...secrets: (string | undefined)[]): void {
+    for (const s of secrets) {
+      if (!s || s.length < MIN_SECRET_LENGTH || this.values.has(s)) continue;
+      this.values.add(s);
+      if (this.values.size > this.max) this.values.delete(this.values.values().next().value!);
+    }
+  }
+
+  /** Longest first, so a secret containing another is replaced whole. */
+  list(): string[] {
+    return [...this.values].sort((a, b) => b.length - a.length);
+  }
+}
+
+const WELL_KNOWN_SECRET_ENV = ['GITHUB_TOKEN', 'GH_TOKEN', 'SPEC_WORKFLOW_GITHUB_TOKEN', 'CODEX_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'SPEC_AUTOMATION_PAYLOAD_KEY'];
+
+/** The secrets of this process's own environment, for the process-wide registry. */
+export function secretsFromEnvironment(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!v) continue;
+    if (WELL_KNOWN_SECRET_ENV.includes(k) || k.startsWith('SPEC_AUTOMATION_SECRET_')) out.push(v);
+    // API tokens (`token` or `token=repos`, comma-separated) and payload keys (`kid:key`).
+    if (k === 'SPEC_AUTOMATION_API_TOKENS') out.push(...v.split(',').map((e) => e.split('=')[0]!.trim()));
+    if (k === 'SPEC_AUTOMATION_PAYLOAD_KEY') out.push(...v.split(',').map((e) => e.split(':').at(-1)!.trim()));
+    if (k === 'DATABASE_URL' || k === 'TEST_DATABASE_URL') {
+      try {
+        const password = decodeURIComponent(new URL(v).password);
+        if (password) out.push(password);
+      } catch {
+        // not a URL: nothing to extract
+      }
+    }
+  }
+  return out;
+}
+
+/** The process-wide registry every logger of this process scrubs against. */
+export const knownSecrets = new SecretRegistry();
+knownSecrets.add(...secretsFromEnvironment(process.env));

@@ -33,6 +33,9 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().optional(),
   SPEC_AUTOMATION_API_TOKENS: z.string().optional(),
+  SPEC_AUTOMATION_PAYLOAD_KEY: z.string().optional(),
+  SPEC_AUTOMATION_CODEC_ALLOWED_ORIGINS: list.optional(),
+  SPEC_AUTOMATION_TEMPORAL_METRICS_BIND: z.string().optional(),
   SPEC_AUTOMATION_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   SPEC_AUTOMATION_PUBLIC_URL: z.string().optional(),
   SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(8),
@@ -91,6 +94,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       hostname: os.hostname(),
     },
     logLevel: e.SPEC_AUTOMATION_LOG_LEVEL,
+    /** AES-256-GCM key(s) for workflow payloads; `npm start` generates a local one when unset. */
+    payloadKey: e.SPEC_AUTOMATION_PAYLOAD_KEY,
+    codecAllowedOrigins: e.SPEC_AUTOMATION_CODEC_ALLOWED_ORIGINS,
+    /** host:port for the worker runtime's Prometheus metrics (off when unset). */
+    temporalMetricsBind: e.SPEC_AUTOMATION_TEMPORAL_METRICS_BIND,
     agents: {
       defaultBackend: e.SPEC_AUTOMATION_AGENT_BACKEND,
       allowedBackends: e.SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS,

@@ -14,6 +14,8 @@ export interface DevServerOptions {
   namespace: string;
   /** Custom search attributes to register, all of type Keyword. */
   keywordSearchAttributes: string[];
+  /** The codec endpoint the Web UI uses to show decoded payloads. */
+  uiCodecEndpoint?: string;
   logger: Logger;
   /** How long to wait for the server to accept connections. */
   startTimeoutMs?: number;
@@ -38,6 +40,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     '--namespace', opts.namespace,
     '--log-level', 'warn',
     ...opts.keywordSearchAttributes.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const child: ChildProcess = spawn(opts.cliPath, args, { stdio: ['ignore', log, log] });
   let exited: { code: number | null } | undefined;

@@ -10,6 +10,8 @@ import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { startTemporalDevServer, type DevServer } from '../config/temporal-dev-server.js';
 import { installTemporalRuntime } from '../config/temporal-runtime.js';
+import { createMetrics, metricsSettingsFromEnv } from '../config/metrics.js';
+import { payloadEncryption } from '../config/payload-encryption.js';
 import { openDatabase } from '../db/client.js';
 import { createWorker } from '../worker/create-worker.js';
 import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../workflows/shared.js';
@@ -17,7 +19,9 @@ import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../workflows/shared.js';
 async function main() {
   const settings = loadSettings();
   const logger = createLogger({ level: settings.logLevel, name: 'spec-automation' });
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, settings);
+  const encryption = payloadEncryption(settings, logger, { allowLocalKey: true });
+  const metrics = createMetrics(metricsSettingsFromEnv(), logger);
 
   let devServer: DevServer | undefined;
   let address = settings.temporal.address;
@@ -32,6 +36,8 @@ async function main() {
       uiPort: settings.temporal.uiPort,
       namespace: settings.temporal.namespace,
       keywordSearchAttributes: SEARCH_ATTRIBUTES.map((k) => k.name),
+      // The Web UI decodes encrypted payloads through the API's codec endpoint.
+      uiCodecEndpoint: `http://127.0.0.1:${settings.api.port}/codec`,
       logger,
     });
     address = devServer.address;
@@ -41,12 +47,12 @@ async function main() {
   const database = await openDatabase({ url: settings.databaseUrl, pgliteDir: path.join(settings.dataDir, 'pglite') });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+  const temporal = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: encryption.dataConverter });
 
   settings.temporal.uiUrl ??= uiUrl;
-  const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db });
+  const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db, metrics, dataConverter: encryption.dataConverter });
   const workerRun = worker.run();
-  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '127.0.0.1' });
+  const http = await serveApi({ settings, database, temporal, logger, defaultHost: '127.0.0.1', codec: encryption.codecEndpoints });
 
   logger.info(
     { api: http.url, temporal: address, webUi: uiUrl, taskQueue: TASK_QUEUE, database: database.kind, dataDir: settings.dataDir, workspaceRoot: settings.workspaceRoot },
@@ -65,6 +71,7 @@ async function main() {
     await connection.close();
     await nativeConnection.close();
     await database.close();
+    await metrics.close();
     await devServer?.stop();
     logger.info('stopped');
     process.exit(0);

@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import { createActivities } from '../activities/index.js';
+import type { Metrics } from '../config/metrics.js';
 import type { Settings } from '../config/settings.js';
 import type { Db } from '../db/client.js';
 import { TASK_QUEUE } from '../workflows/shared.js';
@@ -14,6 +15,8 @@ export interface CreateWorkerOptions {
   settings: Settings;
   docker: Docker;
   db: Db;
+  /** StatsD business metrics (run and phase counters and timers); none when omitted. */
+  metrics?: Metrics;
   taskQueue?: string;
   /** Overrides of individual activities (tests that need a specific failure). */
   activityOverrides?: Partial<ReturnType<typeof createActivities>>;
@@ -37,7 +40,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: workflowsPath(),
     dataConverter: opts.dataConverter,
-    activities: { ...createActivities({ settings, docker, db: opts.db, env: opts.env }), ...opts.activityOverrides },
+    activities: { ...createActivities({ settings, docker, db: opts.db, env: opts.env, metrics: opts.metrics }), ...opts.activityOverrides },
     maxConcurrentActivityTaskExecutions: settings.worker.maxConcurrentActivities,
     // Cancellation reaches an activity only with a heartbeat response; a short throttle means a
     // cancel stops a running agent within seconds rather than at 80% of the heartbeat timeout.

@@ -5,6 +5,8 @@ import Docker from 'dockerode';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { installTemporalRuntime } from '../config/temporal-runtime.js';
+import { createMetrics, metricsSettingsFromEnv } from '../config/metrics.js';
+import { payloadEncryption } from '../config/payload-encryption.js';
 import { openDatabase } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 
@@ -13,11 +15,13 @@ async function main() {
   const logger = createLogger({ level: settings.logLevel, name: 'worker' });
   if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start embeds a dev server instead)');
   if (!settings.databaseUrl) throw new Error('DATABASE_URL is required for the standalone worker');
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, settings);
+  const encryption = payloadEncryption(settings, logger, { allowLocalKey: false });
+  const metrics = createMetrics(metricsSettingsFromEnv(), logger);
   const database = await openDatabase({ url: settings.databaseUrl });
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   try {
-    const worker = await createWorker({ connection, settings, docker: new Docker(), db: database.db });
+    const worker = await createWorker({ connection, settings, docker: new Docker(), db: database.db, metrics, dataConverter: encryption.dataConverter });
     const stop = () => worker.shutdown();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -26,6 +30,7 @@ async function main() {
   } finally {
     await connection.close();
     await database.close();
+    await metrics.close();
   }
 }
 

@@ -123,7 +123,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
     view.branchName = run.branchName;
     const runtimeEnvironment = input.runtimeEnvironment ?? {};
 
-    await phase('prepare_workspace', () => local.prepareWorkspace({ runId }));
+    await phase('prepare_workspace', () => local.prepareWorkspace({ runId, repository: run.repository }));
     const { containerId, artifacts } = await phase('start_container', () => local.startJobContainer({ run, runtimeEnvironment }));
     addArtifacts(artifacts);
     const job = { run, runtimeEnvironment, containerId };
@@ -167,6 +167,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
       phase('finalize', () =>
         local.finalizeRun({
           runId,
+          repository: view.repository,
           retainWorkspace,
           status,
           error: view.error,
