@@ -23,7 +23,7 @@ export type RunStatus = RunSummary['status'];
 /** Where a command writes: injected so output goes to one place per stream. */
 export interface Io {
   out: NodeJS.WritableStream & { isTTY?: boolean };
-  err: NodeJS.WritableStream;
+  err: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 /** Statuses after which a run never changes again. */

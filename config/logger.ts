@@ -2,6 +2,7 @@
 // record: known secret values are replaced wherever they appear, and values under sensitive-looking
 // keys (token, key, secret, password, auth, cookie, session, credential) are redacted.
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { knownSecrets, redactText, redactValue, type SecretRegistry } from './redact.js';
 
 export type { Logger };
@@ -17,7 +18,7 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = opts.secrets ?? knownSecrets;
-  const pretty = !opts.destination && (opts.pretty ?? process.stdout.isTTY);
+  const usePretty = !opts.destination && (opts.pretty ?? process.stdout.isTTY);
   const options: pino.LoggerOptions = {
     name: opts.name,
     level: opts.level,
@@ -30,11 +31,15 @@ export function createLogger(opts: LoggerOptions): Logger {
         return method.apply(this, clean as Parameters<typeof method>);
       },
     },
-    formatters: {
-      // Child-logger bindings (run id, phase, container id) are scrubbed too.
-      bindings: (b) => redactValue(b, secrets.list()) as Record<string, unknown>,
-    },
-    transport: pretty ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  const destination = opts.destination ?? (usePretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination(1));
+  return pino(options, scrubbing(destination, secrets));
+}
+
+/**
+ * The last line of defence: each finished line is scrubbed of known secret values, which also
+ * covers child-logger bindings that pino serialises outside the logMethod hook.
+ */
+function scrubbing(destination: DestinationStream, secrets: SecretRegistry): DestinationStream {
+  return { write: (line: string) => destination.write(redactText(line, secrets.list())) };
 }

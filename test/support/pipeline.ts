@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Metrics } from '../../config/metrics.js';
 import type { Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { runPaths } from '../../activities/workspace.js';
@@ -34,9 +36,21 @@ export class Pipeline {
   private cleanupSettings?: () => Promise<void>;
   private workers = new Map<string, { worker: Worker; running: Promise<void> }>();
   env: NodeJS.ProcessEnv = { GITHUB_TOKEN, CODEX_API_KEY };
+  /** Payload encryption for the workers and the client that starts runs. */
+  dataConverter?: DataConverter;
+  metrics?: Metrics;
+  installRuntime = true;
+  private codecClient?: Client;
+
+  /** The client runs are started and read with (encrypting when a data converter is set). */
+  get client(): Client {
+    if (!this.dataConverter) return this.temporal.client;
+    this.codecClient ??= new Client({ connection: this.temporal.client.connection, dataConverter: this.dataConverter });
+    return this.codecClient;
+  }
 
   async start(overrides: Record<string, string> = {}, databaseKind: 'pglite' | 'postgres' = 'pglite') {
-    this.temporal = await connectTemporal();
+    this.temporal = await connectTemporal({ installRuntime: this.installRuntime });
     this.database = await openTestDatabase(databaseKind);
     const { url } = await this.github.start();
     await this.model.start();
@@ -56,7 +70,7 @@ export class Pipeline {
   /** A worker on its own task queue; `tune` adjusts its settings (attempts, shutdown grace). */
   async startWorker(taskQueue: string, tune: (s: Settings) => Settings = (s) => s) {
     const settings = tune(this.settings);
-    const worker = await createWorker({ connection: this.temporal.nativeConnection, settings, docker: new Docker(), db: this.database.database.db, taskQueue, env: this.env });
+    const worker = await createWorker({ connection: this.temporal.nativeConnection, settings, docker: new Docker(), db: this.database.database.db, taskQueue, env: this.env, dataConverter: this.dataConverter, metrics: this.metrics });
     const entry = { worker, running: worker.run() };
     this.workers.set(taskQueue, entry);
     return entry;
@@ -81,7 +95,7 @@ export class Pipeline {
   }
 
   startRun(taskQueue: string, input: RunInput, workflowId = `run-${randomUUID()}`): Promise<WorkflowHandle<typeof SpecAutomationRun>> {
-    return this.temporal.client.workflow.start(SpecAutomationRun, { taskQueue, workflowId, args: [input] });
+    return this.client.workflow.start(SpecAutomationRun, { taskQueue, workflowId, args: [input] });
   }
 
   paths(runId: string) {

@@ -5,8 +5,9 @@ import { inject } from 'vitest';
 
 let runtimeInstalled = false;
 
-export async function connectTemporal() {
-  if (!runtimeInstalled) {
+/** `installRuntime: false` when the test file installed a Runtime of its own (to capture logs). */
+export async function connectTemporal({ installRuntime = true }: { installRuntime?: boolean } = {}) {
+  if (installRuntime && !runtimeInstalled) {
     // Worker state changes at INFO drown the test output; failures are still logged.
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
