@@ -27,7 +27,7 @@ export function buildProgram(io: Io, act: Act): Command {
     .description('Start, watch and inspect Spec Kit Automation runs through its REST API.')
     .version(version())
     .addOption(new Option('--api-url <url>', 'API base URL').env('SPEC_AUTOMATION_API_URL').default(DEFAULT_API_URL))
-    .addOption(new Option('--token <token>', 'API bearer token').env('SPEC_AUTOMATION_API_TOKEN'))
+    .addOption(new Option('--token <token>', 'API bearer token (prefer the variable: command lines are visible to other users)').env('SPEC_AUTOMATION_API_TOKEN'))
     .option('--json', 'machine-readable JSON on stdout')
     // Errors come back to main() instead of exiting inside commander, so every exit code is ours.
     // Both settings are copied to the commands created below.

@@ -11,7 +11,9 @@ const ENDED = new Set<PhaseRow['status']>(['succeeded', 'failed', 'skipped']);
 export class PhaseTracker {
   /** Last status told per phase attempt; polling can skip `running` of a fast phase, never its end. */
   private told = new Map<string, string>();
-  private runStatus: string | undefined;
+
+  /** `runStatus`: a status the operator has already been shown (`run` prints the accepted one). */
+  constructor(private runStatus?: string) {}
 
   /** Lines for what changed since the previous snapshot, in the order the phases ran. */
   changes(run: RunDetail): string[] {
@@ -50,13 +52,16 @@ export interface Reporter {
   note(line: string): void;
 }
 
-export function createReporter(stream: Io['out'], { tty = stream.isTTY === true } = {}): Reporter {
-  return tty ? new BarReporter(stream) : new LineReporter(stream);
+export function createReporter(stream: Io['out'], { tty = stream.isTTY === true, shownStatus }: { tty?: boolean; shownStatus?: string } = {}): Reporter {
+  const tracker = new PhaseTracker(shownStatus);
+  return tty ? new BarReporter(stream, tracker) : new LineReporter(stream, tracker);
 }
 
 class LineReporter implements Reporter {
-  private tracker = new PhaseTracker();
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly tracker: PhaseTracker,
+  ) {}
   update(run: RunDetail) {
     for (const line of this.tracker.changes(run)) this.stream.write(`${line}\n`);
   }
@@ -67,11 +72,13 @@ class LineReporter implements Reporter {
 }
 
 class BarReporter implements Reporter {
-  private tracker = new PhaseTracker();
   private multi: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar;
 
-  constructor(stream: NodeJS.WritableStream) {
+  constructor(
+    stream: NodeJS.WritableStream,
+    private readonly tracker: PhaseTracker,
+  ) {
     this.multi = new cliProgress.MultiBar(
       {
         stream: stream as NodeJS.WritableStream & { isTTY: true },
@@ -92,6 +99,8 @@ class BarReporter implements Reporter {
     for (const line of this.tracker.changes(run)) this.multi.log(`${line}\n`);
     const { done, current } = progressOf(run);
     this.bar.update(done, { current });
+    // Logged lines wait in a buffer for the next timed redraw; draw now so none is lost or late.
+    this.multi.update();
   }
 
   stop(completed: boolean) {
@@ -101,5 +110,6 @@ class BarReporter implements Reporter {
 
   note(line: string) {
     this.multi.log(`${line}\n`);
+    this.multi.update();
   }
 }

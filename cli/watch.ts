@@ -6,13 +6,14 @@ import { phaseTable, runSummary } from './format.js';
 import { createReporter } from './progress.js';
 import { write, writeJson, type Ctx } from './context.js';
 
-export async function watchRun(ctx: Ctx, runId: string, timeoutSeconds: number): Promise<number> {
+/** `shownStatus`: the status already printed for this run, not to be repeated. */
+export async function watchRun(ctx: Ctx, runId: string, timeoutSeconds: number, shownStatus?: string): Promise<number> {
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   // `once`: a second Ctrl-C while the display winds down gets Node's default and ends the process.
   process.once('SIGINT', onInterrupt);
   // With --json, stdout carries only the final document; the live lines go to stderr.
-  const reporter = createReporter(ctx.json ? ctx.io.err : ctx.io.out);
+  const reporter = createReporter(ctx.json ? ctx.io.err : ctx.io.out, { shownStatus });
   try {
     const run = await followRun(ctx.client, runId, reporter, { timeoutMs: timeoutSeconds * 1000, signal: abort.signal });
     reporter.stop(run.status === 'succeeded' || run.status === 'no_changes');

@@ -70,7 +70,7 @@ export function registerRun(program: Command, act: Act): void {
         if (opts.follow) {
           // The id first, on its own line: it is what an operator needs if the follow is cut short.
           (ctx.json ? ctx.io.err : ctx.io.out).write(`run ${accepted.runId}: ${accepted.status}\n`);
-          return watchRun(ctx, accepted.runId, opts.timeout);
+          return watchRun(ctx, accepted.runId, opts.timeout, accepted.status);
         }
         if (ctx.json) writeJson(ctx.io, accepted);
         else write(ctx.io, [`run ${accepted.runId}: ${accepted.status}`, `follow it: spec-automation status ${accepted.runId} --follow`]);
