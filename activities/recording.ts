@@ -56,7 +56,8 @@ export async function recordPhase<T>(
     await registerArtifacts(deps, runId, Array.isArray(produced) ? produced : [], taskId);
     deps.metrics.phaseDuration(Date.now() - startedAt.getTime(), { ...tags, result: 'succeeded' });
     ctx.log.info('phase succeeded', { runId, phase, attempt, durationMs: Date.now() - startedAt.getTime(), artifacts: produced });
-    return result;
+    // The workflow shows the attempt that succeeded in its status query.
+    return (result && typeof result === 'object' && !Array.isArray(result) ? { ...result, attempt } : result) as T;
   } catch (err) {
     const failure = err instanceof ApplicationFailure ? err : undefined;
     const exitCode = (failure?.details?.[0] as { exitCode?: number } | undefined)?.exitCode;

@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   SPEC_AUTOMATION_PUBLIC_URL: z.string().optional(),
   SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(8),
   SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  SPEC_AUTOMATION_HOUSEKEEPING_INTERVAL_SECONDS: z.coerce.number().min(0).default(300),
   SPEC_AUTOMATION_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS: list.default(['codex_cli']),
   SPEC_AUTOMATION_AGENT_BACKEND: z.string().default('codex_cli'),
@@ -91,6 +92,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     worker: {
       maxConcurrentActivities: e.SPEC_AUTOMATION_WORKER_MAX_ACTIVITIES,
       shutdownGraceSeconds: e.SPEC_AUTOMATION_SHUTDOWN_GRACE_SECONDS,
+      /** Orphaned-container reaping and workspace expiry; 0 turns it off. */
+      housekeepingIntervalSeconds: e.SPEC_AUTOMATION_HOUSEKEEPING_INTERVAL_SECONDS,
       hostname: os.hostname(),
     },
     logLevel: e.SPEC_AUTOMATION_LOG_LEVEL,

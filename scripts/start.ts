@@ -14,6 +14,7 @@ import { createMetrics, metricsSettingsFromEnv } from '../config/metrics.js';
 import { payloadEncryption } from '../config/payload-encryption.js';
 import { openDatabase } from '../db/client.js';
 import { createWorker } from '../worker/create-worker.js';
+import { startHousekeeping } from '../worker/housekeeping.js';
 import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../workflows/shared.js';
 
 async function main() {
@@ -52,6 +53,7 @@ async function main() {
   settings.temporal.uiUrl ??= uiUrl;
   const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db, metrics, dataConverter: encryption.dataConverter });
   const workerRun = worker.run();
+  const housekeeping = settings.worker.housekeepingIntervalSeconds > 0 ? startHousekeeping({ settings, docker: new Docker(), temporal, logger }, settings.worker.housekeepingIntervalSeconds * 1000) : undefined;
   const http = await serveApi({ settings, database, temporal, logger, defaultHost: '127.0.0.1', codec: encryption.codecEndpoints });
 
   logger.info(
@@ -65,6 +67,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: worker first, so in-flight runs can clean up');
+    housekeeping?.stop();
     worker.shutdown();
     await workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     await http.close();

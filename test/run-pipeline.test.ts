@@ -231,7 +231,7 @@ describe('dry runs, cancellation and restarts', () => {
     await p.startWorker(queue, crashy);
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
-    expect(result.phases.submit.state).toBe('succeeded');
+    expect(result.phases.submit).toMatchObject({ state: 'succeeded', attempt: 2 });
     expect(p.origins.commitsAhead('acme/restart', result.branchName!)).toHaveLength(1);
     expect(p.github.pulls.filter((pr) => pr.base.repo.full_name === 'acme/restart')).toHaveLength(1);
     // The cut-off attempt and its retry are two rows; nothing else was duplicated.

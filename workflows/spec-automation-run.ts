@@ -90,12 +90,18 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
     }
     if (error) p.error = error;
   };
+  /** Activities report the attempt that succeeded (Temporal retried the ones before it). */
+  const noteAttempt = (name: PhaseName, result: unknown) => {
+    const attempt = (result as { attempt?: unknown } | undefined)?.attempt;
+    if (typeof attempt === 'number') view.phases[name].attempt = Math.max(view.phases[name].attempt, attempt);
+  };
   /** Runs one phase, keeping the status view and search attributes in step with it. */
   const phase = async <T>(name: PhaseName, fn: () => Promise<T>): Promise<T> => {
     mark(name, 'running');
     try {
       const result = await fn();
       mark(name, 'succeeded');
+      noteAttempt(name, result);
       return result;
     } catch (err) {
       if (isCancellation(err)) {
@@ -143,6 +149,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
           try {
             const done = await agent.runSpecKitStep({ ...job, featureDirectory: discovered.featureDirectory, step });
             addArtifacts(done.artifacts);
+            noteAttempt('submit', done);
             view.steps[step] = 'succeeded';
           } catch (err) {
             view.steps[step] = isCancellation(err) ? 'cancelled' : 'failed';
