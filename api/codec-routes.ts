@@ -96,8 +96,10 @@ const BodySchema = z.object({
         data: base64.nullish(),
       }),
     )
-    .max(MAX_PAYLOADS),
-});
+    .max(MAX_PAYLOADS)
+    // The Temporal CLI sends `{}` when a call has no payloads (a query without arguments).
+    .default([]),
+}).strict();
 
 type JsonPayload = z.infer<typeof BodySchema>['payloads'][number];
 

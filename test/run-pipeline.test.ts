@@ -180,7 +180,8 @@ describe('dry runs, cancellation and restarts', () => {
   it('a dry run leaves the origin and GitHub untouched and still writes all six artifacts', async () => {
     const branchesBefore = p.origins.branches('acme/widgets');
     const requestsBefore = p.github.requests.length;
-    const handle = await p.startRun(QUEUE, { repository: 'acme/widgets', featureDescription: 'Bulk import widgets from a spreadsheet', agentBackend: 'stub', dryRun: true });
+    // Any workflow id works as a run id, even one that is no valid file or container name.
+    const handle = await p.startRun(QUEUE, { repository: 'acme/widgets', featureDescription: 'Bulk import widgets from a spreadsheet', agentBackend: 'stub', dryRun: true }, `dry run/../${Date.now()} ü`);
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
     expect(result.commitSha).toMatch(/^[0-9a-f]{40}$/);
