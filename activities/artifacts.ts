@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { redactText } from '../config/redact.js';
+import { knownSecrets, redactText } from '../config/redact.js';
 
 export interface ArtifactInfo {
   name: string;
@@ -100,8 +100,13 @@ export class ArtifactLog {
     return describeArtifact(this.dir, this.name);
   }
 
+  /** The run's secrets and every other secret this process knows (API tokens, payload keys, ...). */
+  redact(text: string): string {
+    return redactText(text, [...this.secrets, ...knownSecrets.list()]);
+  }
+
   private flush(text: string): void {
-    const safe = redactText(text, this.secrets);
+    const safe = this.redact(text);
     fs.writeSync(this.fd, safe);
     for (const t of this.tees) t.write(safe);
   }

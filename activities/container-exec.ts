@@ -31,7 +31,9 @@ export interface ExecResult {
  */
 const LAUNCH_SCRIPT = 'echo "$$" > "$0"; exec "$@"';
 // dash's kill takes no `--`: a negative pid right after the signal names the process group.
+// The command may be aborted before its launcher wrote the pid file: wait briefly for it.
 const KILL_SCRIPT =
+  'n=0; while [ ! -s "$0" ] && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n+1)); done; ' +
   'pid=$(cat "$0" 2>/dev/null) || exit 0; kill -TERM "-$pid" 2>/dev/null || exit 0; ' +
   'i=0; while [ "$i" -lt "$1" ] && kill -0 "-$pid" 2>/dev/null; do sleep 1; i=$((i+1)); done; ' +
   'kill -KILL "-$pid" 2>/dev/null; exit 0';

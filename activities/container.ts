@@ -118,9 +118,13 @@ export function createContainerActivities(deps: ContainerDeps) {
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' },
       HostConfig: {
-        Binds: [`${paths.runDir}:${paths.runDir}:rw`, ...run.originMounts.map((p) => `${p}:${p}:rw`)],
+        // Only the clone and HOME: artifacts stay host-only, so nothing in the container can plant a
+        // symlink that the (root) worker would later write through.
+        Binds: [`${paths.repo}:${paths.repo}:rw`, `${paths.home}:${paths.home}:rw`, ...run.originMounts.map((p) => `${p}:${p}:rw`)],
         NetworkMode: settings.job.network,
         Memory: settings.job.memoryMb > 0 ? settings.job.memoryMb * 1024 * 1024 : undefined,
+        PidsLimit: settings.job.pidsLimit > 0 ? settings.job.pidsLimit : undefined,
+        NanoCpus: settings.job.cpus > 0 ? Math.round(settings.job.cpus * 1e9) : undefined,
         SecurityOpt: ['no-new-privileges'],
         CapDrop: ['ALL'],
       },

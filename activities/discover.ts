@@ -9,6 +9,7 @@ import { SPEC_KIT_STEPS, type DiscoverResult, type SpecKitStep } from '../workfl
 import { lastLine } from './job-session.js';
 import { openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
 import { recordPhase } from './recording.js';
+import { FEATURE_DIRECTORY, readRepoFile } from './repo-files.js';
 import { commandFilePath, featureShortName, INTEGRATION, parseTasks, verifyStepOutput } from './speckit.js';
 
 export const DISCOVER_LOG = 'discover-next-phase.log';
@@ -30,8 +31,11 @@ export function createDiscoverActivities(deps: PhaseDeps) {
       const { run } = input;
       const { paths, log, session, credentials } = openPhase(deps, input, DISCOVER_LOG);
       try {
-        if (credentials.env.GITHUB_TOKEN) {
-          await session.run(['git', 'config', '--global', 'credential.helper', CREDENTIAL_HELPER], { display: 'git config --global credential.helper <token from environment>' });
+        // The token goes only to the configured git host (github.com or the Enterprise host), never to
+        // another host a run's repository URL might name.
+        const gitHost = tokenHost(deps.settings.github.gitBaseUrl);
+        if (credentials.env.GITHUB_TOKEN && gitHost) {
+          await session.run(['git', 'config', '--global', `credential.${gitHost}.helper`, CREDENTIAL_HELPER], { display: `git config --global credential.${gitHost}.helper <token from environment>` });
         }
         for (const origin of run.originMounts) {
           // A local origin owned by another uid is refused by git's ownership check unless trusted.
@@ -91,6 +95,16 @@ export function createDiscoverActivities(deps: PhaseDeps) {
   }
 }
 
+/** `https://host[:port]` of the git base URL, the only place the GitHub token is offered to. */
+function tokenHost(gitBaseUrl: string): string | undefined {
+  try {
+    const u = new URL(gitBaseUrl);
+    return u.protocol === 'https:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function emptyDirectory(dir: string): Promise<void> {
   for (const entry of await fsp.readdir(dir)) await fsp.rm(path.join(dir, entry), { recursive: true, force: true });
 }
@@ -121,7 +135,8 @@ async function readTaskInventory(repoDir: string): Promise<{ files: TaskFile[] }
   const files: TaskFile[] = [];
   for (const dir of (await fsp.readdir(specs, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
     const file = path.join(specs, dir, 'tasks.md');
-    if (fs.existsSync(file)) files.push({ file: path.relative(repoDir, file), tasks: parseTasks(await fsp.readFile(file, 'utf8')) });
+    const text = readRepoFile(repoDir, file);
+    if (text !== undefined) files.push({ file: path.relative(repoDir, file), tasks: parseTasks(text) });
   }
   return { files };
 }
@@ -135,7 +150,7 @@ async function resolveFeatureDirectory(session: ReturnType<typeof openPhase>['se
   const specs = path.join(repoDir, 'specs');
   if (fs.existsSync(specs)) {
     const existing = (await fsp.readdir(specs)).filter((d) => d.replace(/^(\d{3,}|\d{8}-\d{6})-/, '') === shortName).sort();
-    if (existing.length) return `specs/${existing.at(-1)}`;
+    if (existing.length) return checkedFeatureDirectory(`specs/${existing.at(-1)}`);
   }
   const created = await session.run(['.specify/scripts/bash/create-new-feature.sh', '--json', '--short-name', shortName, description], {
     workdir: repoDir,
@@ -143,7 +158,15 @@ async function resolveFeatureDirectory(session: ReturnType<typeof openPhase>['se
   });
   const json = JSON.parse(created.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as { SPEC_FILE?: string };
   if (!json.SPEC_FILE) throw ApplicationFailure.create({ type: ErrorType.CommandFailed, message: 'create-new-feature.sh printed no SPEC_FILE' });
-  return path.relative(repoDir, path.dirname(json.SPEC_FILE));
+  return checkedFeatureDirectory(path.relative(repoDir, path.dirname(json.SPEC_FILE)));
+}
+
+/** The directory comes from a script of the (untrusted) repository: it must be one segment under specs/. */
+function checkedFeatureDirectory(dir: string): string {
+  if (!FEATURE_DIRECTORY.test(dir)) {
+    throw ApplicationFailure.create({ type: 'UnsafeRepositoryPath', nonRetryable: true, message: `feature directory "${dir}" is not of the form specs/<name>` });
+  }
+  return dir;
 }
 
 /** A step runs when its output is missing or unfinished, and every step after a rerun step runs too. */

@@ -18,6 +18,8 @@ export interface ActivityDeps {
   db: Db;
   /** StatsD business metrics; emitting never fails or slows a run. */
   metrics?: Metrics;
+  /** This worker's host-only task queue: where a run's later activities must go once it has a container here. */
+  hostTaskQueue?: string;
   /** Where credentials are read from: the worker's environment unless a test passes its own. */
   env?: NodeJS.ProcessEnv;
 }

@@ -64,12 +64,13 @@ export class JobSession {
         }),
     );
     this.log.line(`[exit code ${result.exitCode}${result.timedOut ? ', timed out' : ''}${result.aborted ? ', stopped: cancelled' : ''} after ${result.durationMs} ms]`);
-    const full: CommandResult = { ...result, stdout: out.text(), stderr: err.text() };
+    // Callers quote this output in error messages, which reach history and the database: scrub it.
+    const full: CommandResult = { ...result, stdout: this.log.redact(out.text()), stderr: this.log.redact(err.text()) };
     if (result.aborted) throw new CancelledFailure('command stopped: the activity was cancelled');
     if (result.exitCode !== 0 && !opts.allowFailure) {
       throw ApplicationFailure.create({
         type: ErrorType.CommandFailed,
-        message: `${argv[0]} exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${lastLine(full.stderr || full.stdout)}`,
+        message: `${argv[0]} exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${this.log.redact(lastLine(full.stderr || full.stdout))}`,
         details: [{ command: argv[0], exitCode: result.exitCode, log: this.log.name }],
       });
     }

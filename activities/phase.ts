@@ -40,5 +40,8 @@ export function openPhase(deps: PhaseDeps, input: PhaseInput, logName: string) {
 /** Creates a directory in the workspace owned by the job container's user. */
 export async function mkdirForJob(dir: string, settings: Settings): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o750 });
-  if (process.getuid?.() === 0) await fs.chown(dir, settings.job.uid, settings.job.gid);
+  // HOME is writable by the container: never follow a link it may have put in place of the directory.
+  const stat = await fs.lstat(dir);
+  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory (refusing to follow a link)`);
+  if (process.getuid?.() === 0) await fs.lchown(dir, settings.job.uid, settings.job.gid);
 }

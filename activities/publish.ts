@@ -12,6 +12,7 @@ import { lastLine } from './job-session.js';
 import { updateRun } from '../db/runs-repository.js';
 import { openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
 import { recordPhase } from './recording.js';
+import { readRepoFile } from './repo-files.js';
 import { parseTasks } from './speckit.js';
 
 export const PUBLISH_LOG = 'apply-and-publish.log';
@@ -43,8 +44,15 @@ export function createPublishActivities(deps: PhaseDeps) {
       const writeStatus = (fields: Record<string, string | number>) =>
         writeArtifact(paths.artifacts, COMMIT_STATUS, Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', credentials.secretValues);
       try {
-        await git('add', '-A');
-        const pending = (await git('status', '--porcelain')).stdout.trim();
+        // Only Spec Kit's own output is committed: the feature's directory, Spec Kit's files and the
+        // agent command files it installed. Anything else the agent touched (say .github/workflows,
+        // which would run with the repository's secrets) stays out of the commit.
+        await git('add', '-A', '--', ...COMMITTED_PATHS.filter((p) => fs.existsSync(path.join(paths.repo, p))));
+        const stray = (await git('status', '--porcelain', '--untracked-files=all')).stdout.split('\n').filter((l) => l && !/^[AMDR] /.test(l));
+        if (stray.length) log.line(`Not committed (outside Spec Kit's paths):\n${stray.join('\n')}`);
+        const staged = (await git('diff', '--cached', '--name-only')).stdout.trim();
+        const pending = staged;
+        if (pending) await refuseSecretsInDiff(git, credentials.secretValues);
         const base = `origin/${run.baseBranch}`;
         const ahead = Number((await git('rev-list', '--count', `${base}..HEAD`)).stdout.trim());
         if (!pending && ahead === 0) {
@@ -70,6 +78,11 @@ export function createPublishActivities(deps: PhaseDeps) {
         }
 
         heartbeat({ step: 'push' });
+        // Never move a branch this run did not create: an existing remote branch must already be ours.
+        const remote = (await git('ls-remote', 'origin', `refs/heads/${run.branchName}`)).stdout.trim().split(/\s+/)[0];
+        if (remote && remote !== commitSha) {
+          throw ApplicationFailure.create({ type: ErrorType.PushRejected, nonRetryable: true, message: `branch ${run.branchName} already exists on the origin at ${remote.slice(0, 12)}; refusing to push to it` });
+        }
         const push = await session.run(['git', '-C', paths.repo, 'push', '--porcelain', 'origin', `HEAD:refs/heads/${run.branchName}`], { allowFailure: true, timeoutMs: 10 * 60_000 });
         if (push.exitCode !== 0) throw classifyPushFailure(run.branchName, push.stderr + push.stdout);
 
@@ -125,10 +138,7 @@ export function createPublishActivities(deps: PhaseDeps) {
 
   function pullRequestBody(input: PublishInput, repoDir: string, commitSha: string): string {
     const { run, featureDirectory } = input;
-    const read = (name: string) => {
-      const f = path.join(repoDir, featureDirectory, name);
-      return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-    };
+    const read = (name: string) => readRepoFile(repoDir, path.join(featureDirectory, name)) ?? '';
     const spec = read('spec.md');
     const plan = read('plan.md');
     const tasks = parseTasks(read('tasks.md'));
@@ -158,6 +168,17 @@ export function createPublishActivities(deps: PhaseDeps) {
       '> Feature request:',
       ...run.featureDescription.split('\n').map((l) => `> ${l}`),
     ].join('\n');
+  }
+}
+
+/** Paths a run commits (relative to the repository root). */
+const COMMITTED_PATHS = ['specs', '.specify', '.agents', '.claude', '.gemini'];
+
+/** An agent that wrote a credential into a file must not get it pushed. */
+async function refuseSecretsInDiff(git: (...args: string[]) => Promise<{ stdout: string }>, secrets: string[]): Promise<void> {
+  const diff = (await git('diff', '--cached')).stdout;
+  if (secrets.some((s) => s.length >= 6 && diff.includes(s))) {
+    throw ApplicationFailure.create({ type: 'SecretInOutput', nonRetryable: true, message: 'the changes contain a credential value; nothing was committed or pushed' });
   }
 }
 

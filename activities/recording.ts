@@ -51,9 +51,15 @@ export async function recordPhase<T>(
   await updateRun(deps.db, runId, { currentPhase: phase, status: 'in_progress' });
   try {
     const result = await fn();
-    await recordTask(deps.db, { runId, phase, attempt, status: 'succeeded', completedAt: new Date(), metadata: { durationMs: Date.now() - startedAt.getTime() } });
+    // The work is done: failing now would make Temporal redo it (a paid agent step, a publish). A
+    // record that cannot be written is logged; finalization registers every artifact again anyway.
     const produced = (result as WithArtifacts | undefined)?.artifacts;
-    await registerArtifacts(deps, runId, Array.isArray(produced) ? produced : [], taskId);
+    try {
+      await recordTask(deps.db, { runId, phase, attempt, status: 'succeeded', completedAt: new Date(), metadata: { durationMs: Date.now() - startedAt.getTime() } });
+      await registerArtifacts(deps, runId, Array.isArray(produced) ? produced : [], taskId);
+    } catch (err) {
+      ctx.log.error('could not record a finished phase', { runId, phase, attempt, error: err instanceof Error ? err.message : String(err) });
+    }
     deps.metrics.phaseDuration(Date.now() - startedAt.getTime(), { ...tags, result: 'succeeded' });
     ctx.log.info('phase succeeded', { runId, phase, attempt, durationMs: Date.now() - startedAt.getTime(), artifacts: produced });
     // The workflow shows the attempt that succeeded in its status query.

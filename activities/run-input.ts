@@ -31,8 +31,15 @@ export const RunInputSchema = z
       .string()
       .min(1)
       .max(500)
-      .refine((r) => SLUG.test(r) || /^https:\/\/[^\s]+$/.test(r) || /^file:\/\/\/[^\s]+$/.test(r), 'must be owner/name, an https:// git URL or a file:/// URL'),
-    featureDescription: z.string().trim().min(1, 'is required').max(20_000),
+      .refine((r) => SLUG.test(r) || /^https:\/\/[^\s]+$/.test(r) || /^file:\/\/\/[^\s]+$/.test(r), 'must be owner/name, an https:// git URL or a file:/// URL')
+      // Credentials in a URL would end up in search attributes, logs and the database.
+      .refine((r) => SLUG.test(r) || isPlainUrl(r), 'must not carry credentials, a query or a fragment'),
+    featureDescription: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(20_000)
+      .refine((d) => !d.startsWith('-'), 'must not start with "-"'),
     baseBranch: branchName.default('main'),
     planGuidance: z.string().max(20_000).default(''),
     tasksGuidance: z.string().max(20_000).default(''),
@@ -49,7 +56,17 @@ export const RunInputSchema = z
     gitAuthorName: z.string().min(1).max(200).optional(),
     gitAuthorEmail: z.string().email().max(200).optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.branchName === undefined || v.branchName !== v.baseBranch, { path: ['branchName'], message: 'must differ from baseBranch (the run never pushes to its base)' });
+
+function isPlainUrl(r: string): boolean {
+  try {
+    const u = new URL(r);
+    return !u.username && !u.password && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
 
 export type ValidRunInput = z.infer<typeof RunInputSchema>;
 
@@ -106,21 +123,11 @@ export function createRunInputActivities({ settings, db, metrics }: { settings: 
         });
       }
       const v = parsed.data;
+      const violation = policyViolation(v, settings);
+      if (violation) {
+        throw ApplicationFailure.create({ type: violation.type, nonRetryable: true, message: `${violation.field}: ${violation.message}` });
+      }
       const agentBackend = (v.agentBackend ?? settings.agents.defaultBackend) as NonNullable<ValidRunInput['agentBackend']>;
-      if (!AGENT_BACKENDS.includes(agentBackend)) {
-        throw ApplicationFailure.create({
-          type: ErrorType.InvalidInput,
-          nonRetryable: true,
-          message: `agentBackend: unknown backend "${agentBackend}" (known: ${AGENT_BACKENDS.join(', ')})`,
-        });
-      }
-      if (!settings.agents.allowedBackends.includes(agentBackend)) {
-        throw ApplicationFailure.create({
-          type: ErrorType.AgentBackendNotAllowed,
-          nonRetryable: true,
-          message: `agentBackend: "${agentBackend}" is not allowed here (SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS=${settings.agents.allowedBackends.join(',')})`,
-        });
-      }
       const { cloneUrl, slug, mounts } = resolveRepository(v.repository, settings.github.gitBaseUrl);
       const runIdShort = shortRunId(runId);
       const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
@@ -150,6 +157,29 @@ export function createRunInputActivities({ settings, db, metrics }: { settings: 
         agentMaxAttempts: settings.agent.maxAttempts,
       };
   }
+}
+
+/**
+ * What this deployment refuses although the input is well-formed: a backend it does not allow, or
+ * a file:// repository outside SPEC_AUTOMATION_FILE_ORIGIN_ROOTS (it would be bind-mounted into the
+ * job container). Checked by the API before a run starts, and again by the run itself.
+ */
+export function policyViolation(v: ValidRunInput, settings: Settings): { field: string; message: string; type: string } | undefined {
+  const backend = v.agentBackend ?? settings.agents.defaultBackend;
+  if (!(AGENT_BACKENDS as readonly string[]).includes(backend)) {
+    return { field: 'agentBackend', type: ErrorType.InvalidInput, message: `unknown backend "${backend}" (known: ${AGENT_BACKENDS.join(', ')})` };
+  }
+  if (!settings.agents.allowedBackends.includes(backend)) {
+    return { field: 'agentBackend', type: ErrorType.AgentBackendNotAllowed, message: `"${backend}" is not allowed here (SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS=${settings.agents.allowedBackends.join(',')})` };
+  }
+  if (v.repository.startsWith('file://')) {
+    const { mounts } = resolveRepository(v.repository, settings.github.gitBaseUrl);
+    const roots = settings.github.fileOriginRoots;
+    if (!mounts.every((m) => roots.some((root) => m === root || m.startsWith(root + path.sep)))) {
+      return { field: 'repository', type: ErrorType.InvalidInput, message: `file:// repositories must lie under SPEC_AUTOMATION_FILE_ORIGIN_ROOTS (${roots.join(', ') || 'none configured'})` };
+    }
+  }
+  return undefined;
 }
 
 /** The request as stored for operators: runtimeEnvironment keys kept, every value redacted. */

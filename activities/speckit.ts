@@ -1,9 +1,10 @@
 // Spec Kit knowledge, for specify-cli 1.2.x: where each agent's command files live, how a command file
 // becomes a headless prompt, how an existing tasks.md is read, and how a step's output is verified.
-import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { AgentBackend, SpecKitStep } from '../workflows/shared.js';
+import { readRepoFile } from './repo-files.js';
 
 /** Spec Kit integration key per backend (`specify init --integration <key>`). */
 export const INTEGRATION: Record<AgentBackend, string> = {
@@ -36,8 +37,9 @@ export interface PromptContext {
  * the argument placeholder substituted, and an instruction appended that the run is non-interactive
  * (Spec Kit's specify otherwise stops to ask up to three questions and waits for an answer).
  */
-export function renderSpecKitPrompt(commandFile: string, ctx: PromptContext): string {
-  const raw = fs.readFileSync(commandFile, 'utf8');
+export function renderSpecKitPrompt(repoDir: string, commandFile: string, ctx: PromptContext): string {
+  const raw = readRepoFile(repoDir, commandFile);
+  if (raw === undefined) throw new Error(`${commandFile} is missing`);
   let body: string;
   if (commandFile.endsWith('.toml')) {
     const parsed = parseToml(raw) as { prompt?: unknown };
@@ -142,8 +144,8 @@ export function verifyStepOutput(repoDir: string, featureDirectory: string, step
   const dir = path.join(repoDir, featureDirectory);
   const file = path.join(dir, `${step === 'specify' ? 'spec' : step}.md`);
   const rel = path.relative(repoDir, file);
-  if (!fs.existsSync(file)) return { ok: false, problems: [`${rel} was not written`], files: [] };
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readRepoFile(repoDir, file);
+  if (text === undefined) return { ok: false, problems: [`${rel} was not written`], files: [] };
   const problems: string[] = [];
   if (text.trim().length === 0) problems.push(`${rel} is empty`);
   if (step === 'specify') {
@@ -167,13 +169,18 @@ export function verifyStepOutput(repoDir: string, featureDirectory: string, step
 
 const STOP_WORDS = new Set(['a', 'an', 'the', 'to', 'for', 'of', 'and', 'or', 'in', 'on', 'with', 'i', 'we', 'want', 'add', 'should', 'be', 'able', 'that', 'so', 'it', 'is', 'as', 'by', 'from', 'into', 'let', 'lets', 'users', 'user', 'can']);
 
-/** A 2–4 word short name for the feature, deterministic for the same description. */
+/**
+ * A 2–4 word short name for the feature plus a short hash of the whole description: deterministic
+ * (a rerun of the same request finds its directory) and distinct for descriptions that merely start
+ * alike or have no ASCII words.
+ */
 export function featureShortName(description: string): string {
   const words = description
     .toLowerCase()
     .replace(/[^a-z0-9\s-]/g, ' ')
     .split(/\s+/)
     .filter((w) => w && !STOP_WORDS.has(w));
-  const picked = (words.length ? words : ['feature']).slice(0, 4).join('-');
-  return picked.slice(0, 40).replace(/-+$/, '');
+  const picked = (words.length ? words : ['feature']).slice(0, 4).join('-').slice(0, 40).replace(/-+$/, '');
+  const digest = createHash('sha256').update(description.trim()).digest('hex').slice(0, 6);
+  return `${picked}-${digest}`;
 }

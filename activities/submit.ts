@@ -40,7 +40,7 @@ export function createSubmitActivities(deps: PhaseDeps) {
         if (!fs.existsSync(commandFile)) {
           throw ApplicationFailure.create({ type: ErrorType.CommandFailed, nonRetryable: true, message: `Spec Kit command file ${path.relative(paths.repo, commandFile)} is missing` });
         }
-        const prompt = renderSpecKitPrompt(commandFile, { step, arguments: stepArguments, featureDirectory });
+        const prompt = renderSpecKitPrompt(paths.repo, commandFile, { step, arguments: stepArguments, featureDirectory });
         stepLog.line(`# ${step} with ${run.agentBackend} — ${new Date().toISOString()}`);
         stepLog.line(`## Prompt (rendered from ${path.relative(paths.repo, commandFile)})`);
         stepLog.write(`${prompt}\n`);

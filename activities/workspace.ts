@@ -43,21 +43,24 @@ export interface WorkspaceDeps {
   settings: Settings;
   db: Db;
   metrics: Metrics;
+  hostTaskQueue?: string;
 }
 
 export function createWorkspaceActivities(deps: WorkspaceDeps) {
   const { settings } = deps;
   return {
     /** Creates the run's directories (mode 0o750), owned by the job image's user so the container can write. */
-    async prepareWorkspace({ runId, repository }: { runId: string; repository?: string }): Promise<RunPaths> {
+    /** Also says which host-only task queue the rest of the run must use (the workspace is here). */
+    async prepareWorkspace({ runId, repository }: { runId: string; repository?: string }): Promise<RunPaths & { hostTaskQueue?: string }> {
       return recordPhase(deps, { runId, repo: repository, phase: 'prepare_workspace' }, async () => {
         const paths = runPaths(settings.workspaceRoot, runId);
         for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
           await fs.mkdir(dir, { recursive: true, mode: 0o750 });
           await fs.chmod(dir, 0o750);
-          await chownToJobUser(dir, settings);
         }
-        return paths;
+        // The container gets (and owns) the clone and HOME only; the artifacts stay the worker's.
+        for (const dir of [paths.repo, paths.home]) await chownToJobUser(dir, settings);
+        return { ...paths, hostTaskQueue: deps.hostTaskQueue };
       });
     },
   };
@@ -83,5 +86,5 @@ export async function cleanupRunWorkspace(settings: Settings, runId: string, ret
  */
 async function chownToJobUser(dir: string, settings: Settings): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  await fs.chown(dir, settings.job.uid, settings.job.gid);
+  await fs.lchown(dir, settings.job.uid, settings.job.gid);
 }

@@ -4,7 +4,7 @@ import express, { type Router } from 'express';
 import type { Logger } from '../config/logger.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/client.js';
-import { requireToken, type ApiToken } from './auth.js';
+import { loopbackHostOnly, requireToken, requireUnrestrictedToken, type ApiToken } from './auth.js';
 import { errorHandler, sendError } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRunsRouter } from './routes/runs.js';
@@ -27,6 +27,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(loopbackHostOnly(deps.tokens));
   const auth = requireToken(deps.tokens);
   const openapi = buildOpenApiDocument();
 
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/spec-automation', auth, json, createRunsRouter({ settings: deps.settings, db: deps.database.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   if (deps.codec) {
     // CORS first: the Web UI's preflight carries no token.
-    app.use('/codec', deps.codec.cors, auth, deps.codec.router);
+    app.use('/codec', deps.codec.cors, auth, requireUnrestrictedToken, deps.codec.router);
   }
 
   app.use((_req, res) => {

@@ -11,11 +11,35 @@ export interface ApiToken {
   repositories?: Set<string>;
 }
 
+/**
+ * With no token configured the API is open to local users only; it must also refuse requests whose
+ * Host is not this machine's loopback name (a web page using DNS rebinding would send its own).
+ */
+export function loopbackHostOnly(tokens: ApiToken[]) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (tokens.length > 0) return next();
+    const port = req.socket.localPort;
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+    if (!allowed.includes(String(req.headers.host ?? '').toLowerCase())) {
+      return sendError(res, 403, 'host_not_allowed', 'without API tokens this API only answers requests addressed to 127.0.0.1 or localhost');
+    }
+    return next();
+  };
+}
+
+/** Payload decryption reveals every run's secrets: only tokens not limited to repositories may use it. */
+export function requireUnrestrictedToken(req: Request, res: Response, next: NextFunction) {
+  if (accessOf(res).repositories) return sendError(res, 403, 'codec_forbidden', 'this token is limited to repositories and may not decode payloads');
+  return next();
+}
+
 export interface Access {
   /** Whether the caller may see or act on runs of this repository. */
   allows(repository: string): boolean;
   /** The repositories the caller is limited to, or undefined for all. */
   repositories?: string[];
+  /** A stable, non-secret id of the caller's token (scopes idempotency keys); undefined when open. */
+  principal?: string;
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
@@ -53,7 +77,7 @@ export function requireToken(tokens: ApiToken[]) {
       return sendError(res, 401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)');
     }
     const repos = match.repositories;
-    res.locals.access = repos ? ({ allows: (r: string) => repos.has(r.toLowerCase()), repositories: [...repos] } satisfies Access) : OPEN;
+    res.locals.access = repos ? ({ allows: (r: string) => repos.has(r.toLowerCase()), repositories: [...repos], principal: match.digest.toString('hex').slice(0, 16) } satisfies Access) : { ...OPEN, principal: match.digest.toString('hex').slice(0, 16) };
     return next();
   };
 }

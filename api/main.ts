@@ -1,5 +1,6 @@
 // Production API entry point: connects to TEMPORAL_ADDRESS and DATABASE_URL and serves the REST API.
 import { Client, Connection } from '@temporalio/client';
+import { runMain } from '../config/entrypoint.js';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { openDatabase } from '../db/client.js';
@@ -26,7 +27,4 @@ async function main() {
   process.once('SIGTERM', () => void stop());
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

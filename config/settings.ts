@@ -23,7 +23,10 @@ const EnvSchema = z.object({
   SPEC_AUTOMATION_JOB_UID: z.coerce.number().int().min(1).default(10001),
   SPEC_AUTOMATION_JOB_GID: z.coerce.number().int().min(1).default(10001),
   SPEC_AUTOMATION_JOB_MEMORY_MB: z.coerce.number().int().min(0).default(4096),
-  SPEC_AUTOMATION_ARTIFACT_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+  SPEC_AUTOMATION_JOB_PIDS_LIMIT: z.coerce.number().int().min(0).default(4096),
+  SPEC_AUTOMATION_JOB_CPUS: z.coerce.number().min(0).default(0),
+  SPEC_AUTOMATION_FILE_ORIGIN_ROOTS: list.default([]),
+  SPEC_AUTOMATION_ARTIFACT_RETENTION_DAYS: z.coerce.number().min(1).default(7),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI_PATH: z.string().optional(),
@@ -77,6 +80,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       uid: e.SPEC_AUTOMATION_JOB_UID,
       gid: e.SPEC_AUTOMATION_JOB_GID,
       memoryMb: e.SPEC_AUTOMATION_JOB_MEMORY_MB,
+      pidsLimit: e.SPEC_AUTOMATION_JOB_PIDS_LIMIT,
+      cpus: e.SPEC_AUTOMATION_JOB_CPUS,
     },
     artifactRetentionDays: e.SPEC_AUTOMATION_ARTIFACT_RETENTION_DAYS,
     temporal: {
@@ -112,6 +117,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
       apiUrl: e.SPEC_AUTOMATION_GITHUB_API_URL,
       /** Where owner/name repositories are cloned from. */
       gitBaseUrl: e.SPEC_AUTOMATION_GIT_BASE_URL,
+      /** Host directories under which runs may name file:// repositories (none by default). */
+      fileOriginRoots: e.SPEC_AUTOMATION_FILE_ORIGIN_ROOTS.map((r) => path.resolve(r)),
       /** Client-side pacing of writes (GitHub's secondary rate limits); off only for tests. */
       throttle: e.SPEC_AUTOMATION_GITHUB_THROTTLE,
     },

@@ -19,7 +19,9 @@ cd "$PROJECT_ROOT"
 MODE=start
 while [ $# -gt 0 ]; do
   case "$1" in
-    --for) MODE="$2"; shift 2 ;;
+    --for)
+      [ $# -ge 2 ] && { [ "$2" = start ] || [ "$2" = test ]; } || { echo "setup: --for takes 'start' or 'test'" >&2; exit 2; }
+      MODE="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "setup: unknown argument '$1' (usage: setup.sh [--for start|test] [-- command...])" >&2; exit 2 ;;
   esac
@@ -48,6 +50,13 @@ apt_install() {
   fi
   say "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- Node.js
+ensure_node() {
+  command -v node >/dev/null || die "Node.js is not installed: install Node.js 20.19 or newer"
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || die "Node.js $(node --version) is too old: Spec Kit Automation needs 20.19 or newer"
 }
 
 # ---------------------------------------------------------------- npm dependencies
@@ -118,6 +127,12 @@ ensure_docker() {
   is_debian_root || die "no Docker engine answers on the default socket, and set-up can only install one on Debian as root. Start Docker or set DOCKER_HOST."
   if ! command -v dockerd >/dev/null; then
     apt_install docker.io || die "could not install Debian's docker.io package"
+    # Where an init system runs, the package has started the engine itself.
+    sleep 1
+    if docker_answers; then return 0; fi
+  fi
+  if [ -S /var/run/docker.sock ] && ! docker_answers && [ "$(id -u)" != 0 ]; then
+    die "the Docker socket exists but does not answer this user: add the user to the docker group (or set DOCKER_HOST)"
   fi
   local log="$CACHE_DIR/dockerd.log"
   say "starting dockerd in the background (log: $log)"
@@ -154,9 +169,14 @@ ensure_job_image() {
   if [ -d /usr/local/share/ca-certificates ]; then
     mapfile -t extra_ca < <(find /usr/local/share/ca-certificates -maxdepth 1 -name '*.crt' | sort)
   fi
+  # Extra build args (e.g. "INSTALL_CLAUDE_CODE=true INSTALL_GEMINI_CLI=true") are part of the image's identity.
+  local build_args=()
+  local arg
+  for arg in ${SPEC_AUTOMATION_JOB_BUILD_ARGS:-}; do build_args+=(--build-arg "$arg"); done
   local hash
   hash=$( { (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum); \
-            [ ${#extra_ca[@]} -eq 0 ] || sha256sum "${extra_ca[@]}"; } | sha256sum | cut -c1-16)
+            [ ${#extra_ca[@]} -eq 0 ] || sha256sum "${extra_ca[@]}"; \
+            echo "build-args: ${SPEC_AUTOMATION_JOB_BUILD_ARGS:-}"; } | sha256sum | cut -c1-16)
   if [ -n "$(docker image ls -q --filter "label=io.spec-automation.content-hash=$hash" "$SPEC_AUTOMATION_JOB_IMAGE" 2>/dev/null)" ]; then
     return 0
   fi
@@ -172,7 +192,7 @@ ensure_job_image() {
   say "building job image $SPEC_AUTOMATION_JOB_IMAGE from images/job (base $base; several minutes, once; log: $log)"
   local start=$SECONDS
   if ! DOCKER_BUILDKIT=0 docker build --network host \
-      --build-arg "BASE_IMAGE=$base" \
+      --build-arg "BASE_IMAGE=$base" "${build_args[@]}" \
       --label "io.spec-automation.content-hash=$hash" \
       -t "$SPEC_AUTOMATION_JOB_IMAGE" "$build_ctx" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
@@ -186,7 +206,6 @@ ensure_test_postgres() {
   [ -n "${TEST_DATABASE_URL:-}" ] && return 0
   is_debian_root || die "TEST_DATABASE_URL is unset and set-up can only provide PostgreSQL on Debian as root; set TEST_DATABASE_URL."
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    # policy-rc.d keeps the package's own service start quiet where there is no init system.
     apt_install postgresql || die "could not install Debian's postgresql package"
   fi
   local ver
@@ -210,6 +229,7 @@ ensure_test_postgres() {
   export TEST_DATABASE_URL="postgres://spec_automation:spec_automation@127.0.0.1:$port/spec_automation_test"
 }
 
+ensure_node
 ensure_npm_dependencies
 ensure_temporal_cli
 ensure_docker

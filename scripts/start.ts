@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { serveApi } from '../api/serve.js';
+import { ensureSearchAttributes, onFailedStart, runMain } from '../config/entrypoint.js';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { startTemporalDevServer, type DevServer } from '../config/temporal-dev-server.js';
@@ -43,12 +44,15 @@ async function main() {
     });
     address = devServer.address;
     uiUrl ??= devServer.uiUrl;
+    const started = devServer;
+    onFailedStart(() => started.stop());
   }
 
   const database = await openDatabase({ url: settings.databaseUrl, pgliteDir: path.join(settings.dataDir, 'pglite') });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: encryption.dataConverter });
+  await ensureSearchAttributes(temporal, settings.temporal.namespace);
 
   settings.temporal.uiUrl ??= uiUrl;
   const worker = await createWorker({ connection: nativeConnection, settings, docker: new Docker(), db: database.db, metrics, dataConverter: encryption.dataConverter });
@@ -88,7 +92,4 @@ async function main() {
   });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -180,7 +180,7 @@ describe('spec-automation CLI', () => {
     });
     const cases: { args: string[]; code: number; error: RegExp }[] = [
       { args: ['run', ...api(), '--repo', 'acme/widgets', '--agent', 'stub'], code: 2, error: /^error: required option '--feature <description>' not specified$/ },
-      { args: ['run', ...api(), '--repo', 'acme/widgets', '--feature', 'x', '--agent', 'claude_code', '--follow'], code: 2, error: /^error: invalid_request: agentBackend: "claude_code" is not allowed here$/ },
+      { args: ['run', ...api(), '--repo', 'acme/widgets', '--feature', 'x', '--agent', 'claude_code', '--follow'], code: 2, error: /^error: invalid_request: agentBackend: "claude_code" is not allowed here \(SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS=codex_cli,stub\)$/ },
       { args: ['run', ...api(), '--repo', 'not a repo', '--feature', 'x', '--agent', 'stub'], code: 2, error: /^error: invalid_request: repository: / },
       { args: ['run', ...api(), '--repo', 'acme/widgets', '--feature', 'x', '--env', 'NOEQUALS'], code: 2, error: /^error: invalid_argument: --env: expected KEY=VALUE/ },
       { args: ['list', ...api(), '--status', 'sideways'], code: 2, error: /^error: invalid_request: status: / },

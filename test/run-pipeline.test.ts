@@ -28,7 +28,10 @@ async function failure(handle: { result(): Promise<unknown> }) {
 
 describe('a run with codex_cli', () => {
   it('writes spec, plan and tasks with the real Codex CLI and opens a labelled draft PR on one pushed commit', async () => {
-    p.model.setScript(codexWritesSpecKitFiles());
+    // The agent also touches a CI workflow: only Spec Kit's paths may be committed.
+    const [first, ...rest] = codexWritesSpecKitFiles();
+    const stray = { shell: ['bash', '-c', 'mkdir -p .github/workflows && echo "on: push" > .github/workflows/exfiltrate.yml'] };
+    p.model.setScript([{ tools: [...(first as { tools: object[] }).tools, stray] } as never, ...rest]);
     const handle = await p.startRun(QUEUE, { repository: 'acme/widgets', featureDescription: 'Let shop staff reserve widgets for a customer for 24 hours' });
     const result = await handle.result();
 
@@ -44,6 +47,8 @@ describe('a run with codex_cli', () => {
     const files = p.origins.filesChanged('acme/widgets', branch);
     for (const f of ['spec.md', 'plan.md', 'tasks.md']) expect(files).toContain(`${result.featureDirectory}/${f}`);
     expect(files).toContain('.specify/templates/spec-template.md');
+    expect(files.filter((f) => f.startsWith('.github/'))).toEqual([]);
+    expect(p.artifact(handle.workflowId, 'apply-and-publish.log')).toContain('.github/');
     expect(p.origins.show('acme/widgets', branch, `${result.featureDirectory}/tasks.md`)).toMatch(/- \[ \] T001/);
 
     // The draft PR, found on the GitHub server, with its labels, opened with the run's token.
@@ -120,7 +125,7 @@ describe('a run with codex_cli', () => {
     p.model.setScript([], { message: 'I would rather not.' });
     const handle = await p.startRun(QUEUE, { repository: 'acme/widgets', featureDescription: 'Show low-stock alerts' });
     const cause = await failure(handle);
-    expect(cause.message).toMatch(/exited 0 but its output is not usable: specs\/\d{3}-[a-z-]+\/spec\.md still has template placeholders/);
+    expect(cause.message).toMatch(/exited 0 but its output is not usable: specs\/\d{3}-[a-z0-9-]+\/spec\.md still has template placeholders/);
     expect((await handle.query(statusQuery)).error?.type).toBe('AgentOutputInvalidError');
     expect(await p.leftovers(handle.workflowId)).toEqual({ containers: 0, repo: false, home: false });
   });
@@ -148,6 +153,17 @@ describe('failure paths with the stub agent', () => {
     expect((await handle.query(statusQuery)).error?.type).toBe('PushRejectedError');
     expect(p.artifact(handle.workflowId, 'apply-and-publish.log')).toMatch(/pushes are blocked by policy/);
     expect(await p.leftovers(handle.workflowId)).toEqual({ containers: 0, repo: false, home: false });
+  });
+
+  it('refuses to push to a branch that already exists on the origin', async () => {
+    p.origins.create('acme/taken');
+    p.github.addRepo('acme', 'taken');
+    const before = p.origins.commitsAhead('acme/taken', 'main');
+    const handle = await p.startRun(QUEUE, { repository: 'acme/taken', featureDescription: 'Reuse a branch', agentBackend: 'stub', branchName: 'main-copy' });
+    p.origins.branchFromMain('acme/taken', 'main-copy');
+    const cause = await failure(handle);
+    expect(cause.message).toMatch(/branch main-copy already exists on the origin/);
+    expect(p.origins.commitsAhead('acme/taken', 'main-copy')).toEqual(before);
   });
 
   it('fails in publish when GitHub answers 422 to the pull request', async () => {

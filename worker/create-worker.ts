@@ -32,20 +32,58 @@ export function workflowsPath(): string {
   return fs.existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
 
-export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+/**
+ * A worker process polls two task queues: the shared one (workflows, and the first activities of a
+ * run, which any host may take) and its host's own (`<queue>@<hostname>`). Once a run has a
+ * workspace and a container on some host, the workflow sends every later activity to that host's
+ * queue, because the container and the clone exist only there. This is what lets workers on many
+ * hosts share one task queue.
+ */
+export interface SpecAutomationWorker {
+  readonly taskQueue: string;
+  readonly hostTaskQueue: string;
+  run(): Promise<void>;
+  shutdown(): void;
+  /** Runs until `until` settles, then shuts down (tests, benchmarks). */
+  runUntil<T>(until: Promise<T> | (() => Promise<T>)): Promise<T>;
+}
+
+export function hostTaskQueueOf(taskQueue: string, hostname: string): string {
+  return `${taskQueue}@${hostname}`;
+}
+
+export async function createWorker(opts: CreateWorkerOptions): Promise<SpecAutomationWorker> {
   const { connection, settings, docker } = opts;
-  return Worker.create({
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const hostTaskQueue = hostTaskQueueOf(taskQueue, settings.worker.hostname);
+  const activities = { ...createActivities({ settings, docker, db: opts.db, env: opts.env, metrics: opts.metrics, hostTaskQueue }), ...opts.activityOverrides };
+  const common = {
     connection,
     namespace: settings.temporal.namespace,
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    workflowsPath: workflowsPath(),
     dataConverter: opts.dataConverter,
-    activities: { ...createActivities({ settings, docker, db: opts.db, env: opts.env, metrics: opts.metrics }), ...opts.activityOverrides },
+    activities,
     maxConcurrentActivityTaskExecutions: settings.worker.maxConcurrentActivities,
     // Cancellation reaches an activity only with a heartbeat response; a short throttle means a
     // cancel stops a running agent within seconds rather than at 80% of the heartbeat timeout.
     maxHeartbeatThrottleInterval: '2s',
     defaultHeartbeatThrottleInterval: '2s',
     shutdownGraceTime: `${settings.worker.shutdownGraceSeconds}s`,
-  });
+  } as const;
+  const shared = await Worker.create({ ...common, taskQueue, workflowsPath: workflowsPath() });
+  const host = await Worker.create({ ...common, taskQueue: hostTaskQueue });
+  return {
+    taskQueue,
+    hostTaskQueue,
+    async run() {
+      await Promise.all([shared.run(), host.run()]);
+    },
+    shutdown() {
+      for (const w of [shared, host]) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    async runUntil<T>(until: Promise<T> | (() => Promise<T>)) {
+      const done = typeof until === 'function' ? until() : until;
+      const [result] = await Promise.all([shared.runUntil(done), host.runUntil(done)]);
+      return result;
+    },
+  };
 }

@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import Docker from 'dockerode';
+import { ensureSearchAttributes, runMain } from '../config/entrypoint.js';
 import { createLogger } from '../config/logger.js';
 import { loadSettings } from '../config/settings.js';
 import { installTemporalRuntime } from '../config/temporal-runtime.js';
@@ -27,6 +28,7 @@ async function main() {
     const worker = await createWorker({ connection, settings, docker, db: database.db, metrics, dataConverter: encryption.dataConverter });
     const clientConnection = await Connection.connect({ address: settings.temporal.address });
     const temporal = new Client({ connection: clientConnection, namespace: settings.temporal.namespace, dataConverter: encryption.dataConverter });
+    await ensureSearchAttributes(temporal, settings.temporal.namespace);
     const housekeeping = settings.worker.housekeepingIntervalSeconds > 0 ? startHousekeeping({ settings, docker, temporal, logger }, settings.worker.housekeepingIntervalSeconds * 1000) : undefined;
     const stop = () => {
       housekeeping?.stop();
@@ -44,7 +46,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

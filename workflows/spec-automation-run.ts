@@ -38,26 +38,44 @@ const retry = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 };
 
-/** Short local work: validation, directories, container create/remove. */
-const local = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
-
-/** Work in the job container: heartbeats every second, so a cancel reaches it within seconds. */
-const inContainer = proxyActivities<Activities>({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '30s',
-  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  retry,
-});
-
-/** Agent steps: bounded by the run's own timeout and attempt budget (agents cost money). */
-function agentActivities(run: ResolvedRun) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${run.agentTimeoutSeconds + 300}s`,
-    heartbeatTimeout: '30s',
-    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: { ...retry, initialInterval: '5s', maximumAttempts: run.agentMaxAttempts },
-  });
+/**
+ * Activity options per kind of work. `taskQueue` is the host-only queue of the worker that prepared
+ * the workspace: the container and the clone exist only on that host (undefined: the shared queue).
+ */
+function activitiesFor(taskQueue: string | undefined, run?: ResolvedRun) {
+  return {
+    /** Short local work; waits for a cancelled start to finish, so no container appears after cleanup. */
+    local: proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '2m', cancellationType: 'WAIT_CANCELLATION_COMPLETED', retry }),
+    /** Work in the job container: heartbeats every second, so a cancel reaches it within seconds. */
+    inContainer: proxyActivities<Activities>({
+      taskQueue,
+      startToCloseTimeout: '30m',
+      heartbeatTimeout: '30s',
+      cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+      retry,
+    }),
+    /** Agent steps: bounded by the run's own timeout and attempt budget (agents cost money). */
+    agent: proxyActivities<Activities>({
+      taskQueue,
+      startToCloseTimeout: `${(run?.agentTimeoutSeconds ?? 1800) + 300}s`,
+      heartbeatTimeout: '30s',
+      cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+      retry: { ...retry, initialInterval: '5s', maximumAttempts: run?.agentMaxAttempts ?? 2 },
+    }),
+    /**
+     * Finalization keeps trying (a database or Docker hiccup must not leak a container or leave the
+     * run in_progress), for up to an hour.
+     */
+    finalize: proxyActivities<Activities>({
+      taskQueue,
+      startToCloseTimeout: '5m',
+      scheduleToCloseTimeout: '1h',
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
+    }),
+  };
 }
+
+const shared = activitiesFor(undefined);
 
 /** SpecAutomationRun: runs Spec Kit against a repository inside an ephemeral job container. */
 export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView> {
@@ -116,25 +134,29 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
   };
 
   upsertSearchAttributes([
-    { key: SpecRepository, value: view.repository ?? 'unknown' },
+    // Bounded: an oversized keyword would fail every workflow task, before validation could say why.
+    { key: SpecRepository, value: (view.repository ?? 'unknown').slice(0, 200) },
     { key: SpecRunStatus, value: 'in_progress' },
   ]);
 
   let retainWorkspace = false;
   let noChanges = false;
   let outcome: unknown;
+  let onHost = shared;
   try {
-    const run = await phase('validate', () => local.resolveRunInput({ runId, input }));
+    const run = await phase('validate', () => shared.local.resolveRunInput({ runId, input }));
     retainWorkspace = run.retainWorkspace;
     view.branchName = run.branchName;
     const runtimeEnvironment = input.runtimeEnvironment ?? {};
 
-    await phase('prepare_workspace', () => local.prepareWorkspace({ runId, repository: run.repository }));
-    const { containerId, artifacts } = await phase('start_container', () => local.startJobContainer({ run, runtimeEnvironment }));
+    const workspace = await phase('prepare_workspace', () => shared.local.prepareWorkspace({ runId, repository: run.repository }));
+    // From here on everything runs on the host that holds the workspace (and will hold the container).
+    onHost = activitiesFor(workspace.hostTaskQueue, run);
+    const { containerId, artifacts } = await phase('start_container', () => onHost.local.startJobContainer({ run, runtimeEnvironment }));
     addArtifacts(artifacts);
     const job = { run, runtimeEnvironment, containerId };
 
-    const discovered = await phase('discover', () => inContainer.discoverNextPhase(job));
+    const discovered = await phase('discover', () => onHost.inContainer.discoverNextPhase(job));
     addArtifacts(discovered.artifacts);
     view.featureDirectory = discovered.featureDirectory;
     for (const step of discovered.steps) view.steps[step] = 'pending';
@@ -142,7 +164,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
     if (discovered.steps.length === 0) {
       mark('submit', 'skipped');
     } else {
-      const agent = agentActivities(run);
+      const { agent } = onHost;
       await phase('submit', async () => {
         for (const step of discovered.steps) {
           view.steps[step] = 'running';
@@ -159,7 +181,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
       });
     }
 
-    const published = await phase('publish', () => inContainer.applyAndPublish({ ...job, featureDirectory: discovered.featureDirectory }));
+    const published = await phase('publish', () => onHost.inContainer.applyAndPublish({ ...job, featureDirectory: discovered.featureDirectory }));
     addArtifacts(published.artifacts);
     view.commitSha = published.commitSha;
     view.pullRequestUrl = published.pullRequestUrl;
@@ -172,7 +194,7 @@ export async function SpecAutomationRun(input: RunInput): Promise<RunStatusView>
     const status: FinalStatus = outcome === undefined ? (noChanges ? 'no_changes' : 'succeeded') : isCancellation(outcome) ? 'cancelled' : 'failed';
     await CancellationScope.nonCancellable(() =>
       phase('finalize', () =>
-        local.finalizeRun({
+        onHost.finalize.finalizeRun({
           runId,
           repository: view.repository,
           retainWorkspace,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { Router, type Request, type Response } from 'express';
-import { describeIssues, redactRuntimeEnvironment } from '../../activities/run-input.js';
+import { describeIssues, policyViolation, redactRuntimeEnvironment } from '../../activities/run-input.js';
 import { runPaths } from '../../activities/workspace.js';
 import type { Settings } from '../../config/settings.js';
 import type { Db } from '../../db/client.js';
@@ -55,24 +55,29 @@ export function createRunsRouter({ settings, db, temporal, taskQueue = TASK_QUEU
       throw new ApiError(400, 'invalid_request', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
     }
     const input = parsed.data;
-    const backend = input.agentBackend ?? settings.agents.defaultBackend;
-    if (!settings.agents.allowedBackends.includes(backend)) {
-      throw new ApiError(400, 'invalid_request', `agentBackend: "${backend}" is not allowed here`, { issues: [{ field: 'agentBackend', message: `allowed: ${settings.agents.allowedBackends.join(', ')}` }] });
-    }
+    const violation = policyViolation(input, settings);
+    if (violation) throw new ApiError(400, 'invalid_request', `${violation.field}: ${violation.message}`, { issues: [{ field: violation.field, message: violation.message }] });
     if (!accessOf(res).allows(input.repository)) throw new ApiError(403, 'repository_forbidden', `this token may not start runs on ${input.repository}`);
 
     const key = req.get('Idempotency-Key');
     if (key !== undefined && (key.length === 0 || key.length > 200)) throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 200 characters');
     let runId: string = randomUUID();
     if (key) {
-      // First writer wins; a concurrent or repeated request with the same key gets that run.
-      const [claimed] = await db.insert(idempotencyKeys).values({ key, runId }).onConflictDoNothing().returning();
+      // First writer wins; a concurrent or repeated request with the same key gets that run. Keys are
+      // scoped to the caller's token, so one caller cannot learn another's runs through them.
+      const scoped = `${accessOf(res).principal ?? 'open'}:${key}`;
+      const [claimed] = await db.insert(idempotencyKeys).values({ key: scoped, runId }).onConflictDoNothing().returning();
       if (!claimed) {
-        const [existing] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+        const [existing] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, scoped));
         runId = existing!.runId;
       }
     }
     const existing = await getRun(db, runId);
+    if (existing && TERMINAL_STATUSES.includes(existing.status)) {
+      // The same request again after its run ended: report that run, do not start it a second time.
+      res.status(200).location(links(req, runId).self).json({ runId, workflowId: existing.workflowId, status: existing.status, acceptedAt: existing.createdAt.toISOString(), links: links(req, runId) });
+      return;
+    }
     if (!existing) {
       await upsertRun(db, {
         id: runId,
@@ -92,6 +97,7 @@ export function createRunsRouter({ settings, db, temporal, taskQueue = TASK_QUEU
         args: [req.body as RunInput],
         // A retried request (same Idempotency-Key) finds the running workflow instead of failing.
         workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: SpecRepository, value: input.repository },
           { key: SpecRunStatus, value: 'queued' },
@@ -167,13 +173,20 @@ export function createRunsRouter({ settings, db, temporal, taskQueue = TASK_QUEU
     if (!artifact) throw new ApiError(404, 'artifact_not_found', `run ${run.id} has no artifact ${artifactId}`);
     if (artifact.expiresAt.getTime() <= Date.now()) throw new ApiError(410, 'artifact_expired', `artifact ${artifact.name} expired at ${artifact.expiresAt.toISOString()}`);
     const file = resolveArtifactFile(runPaths(settings.workspaceRoot, run.id).artifacts, artifact.storagePath);
-    const stat = fs.statSync(file);
+    // Open without following links and stream from that descriptor: what was checked is what is sent.
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch {
+      throw new ApiError(404, 'artifact_file_missing', 'the artifact file is no longer on disk');
+    }
+    const stat = fs.fstatSync(fd);
     res.setHeader('Content-Type', artifact.contentType);
     res.setHeader('Content-Length', String(stat.size));
     res.setHeader('Content-Disposition', `attachment; filename="${artifact.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     await new Promise<void>((resolve, reject) => {
-      const stream = fs.createReadStream(file);
+      const stream = fs.createReadStream('', { fd });
       stream.on('error', reject);
       res.on('finish', resolve);
       res.on('close', resolve);

@@ -50,6 +50,11 @@ export class GitOrigins {
     fs.writeFileSync(hook, '#!/bin/sh\necho "pushes are blocked by policy" >&2\nexit 1\n', { mode: 0o755 });
   }
 
+  /** Creates `branch` at main's tip, as a person or another tool might have. */
+  branchFromMain(slug: string, branch: string): void {
+    git(path.join(this.root, `${slug}.git`), 'branch', branch, 'main');
+  }
+
   branches(slug: string): string[] {
     const out = git(path.join(this.root, `${slug}.git`), 'for-each-ref', '--format=%(refname:short)', 'refs/heads');
     return out ? out.split('\n') : [];

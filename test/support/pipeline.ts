@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Metrics } from '../../config/metrics.js';
-import type { Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { runPaths } from '../../activities/workspace.js';
 import type { Settings } from '../../config/settings.js';
-import { createWorker } from '../../worker/create-worker.js';
+import { createWorker, type SpecAutomationWorker } from '../../worker/create-worker.js';
 import { SpecAutomationRun } from '../../workflows/index.js';
 import type { RunInput } from '../../workflows/shared.js';
 import { containersOfRun } from './docker.js';
@@ -34,7 +33,7 @@ export class Pipeline {
   model = new ScriptedModelServer();
   database!: TestDatabase;
   private cleanupSettings?: () => Promise<void>;
-  private workers = new Map<string, { worker: Worker; running: Promise<void> }>();
+  private workers = new Map<string, { worker: SpecAutomationWorker; running: Promise<void> }>();
   env: NodeJS.ProcessEnv = { GITHUB_TOKEN, CODEX_API_KEY };
   /** Payload encryption for the workers and the client that starts runs. */
   dataConverter?: DataConverter;
