@@ -70,6 +70,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  // Backends are checked here, so a typo fails at start rather than in every run.
+  const known = ['codex_cli', 'claude_code', 'gemini_cli', 'stub'];
+  const unknown = [...e.SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS, e.SPEC_AUTOMATION_AGENT_BACKEND].filter((b) => !known.includes(b));
+  if (unknown.length) throw new Error(`invalid configuration: unknown agent backend(s) ${unknown.join(', ')} in SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS / SPEC_AUTOMATION_AGENT_BACKEND (known: ${known.join(', ')})`);
   const dataDir = path.resolve(e.SPEC_AUTOMATION_DATA_DIR);
   return {
     dataDir,
