@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { AGENT_BACKENDS } from '../workflows/shared.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -71,7 +72,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   // Backends are checked here, so a typo fails at start rather than in every run.
-  const known = ['codex_cli', 'claude_code', 'gemini_cli', 'stub'];
+  const known: readonly string[] = AGENT_BACKENDS;
   const unknown = [...e.SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS, e.SPEC_AUTOMATION_AGENT_BACKEND].filter((b) => !known.includes(b));
   if (unknown.length) throw new Error(`invalid configuration: unknown agent backend(s) ${unknown.join(', ')} in SPEC_AUTOMATION_ALLOWED_AGENT_BACKENDS / SPEC_AUTOMATION_AGENT_BACKEND (known: ${known.join(', ')})`);
   const dataDir = path.resolve(e.SPEC_AUTOMATION_DATA_DIR);
