@@ -14,6 +14,8 @@ import { runKey, runPaths } from './workspace.js';
 
 export const RUN_ID_LABEL = 'io.spec-automation.run-id';
 export const MANAGED_LABEL = 'io.spec-automation.managed';
+/** The workspace root the container belongs to: tells one deployment's containers from another's on a shared engine. */
+export const WORKSPACE_ROOT_LABEL = 'io.spec-automation.workspace-root';
 
 export interface ContainerDeps {
   settings: Settings;
@@ -116,7 +118,7 @@ export function createContainerActivities(deps: ContainerDeps) {
       User: workerIsRoot ? undefined : `${process.getuid?.()}:${process.getgid?.()}`,
       WorkingDir: paths.repo,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' },
+      Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true', [WORKSPACE_ROOT_LABEL]: settings.workspaceRoot },
       HostConfig: {
         // Only the clone and HOME: artifacts stay host-only, so nothing in the container can plant a
         // symlink that the (root) worker would later write through.

@@ -45,7 +45,7 @@ export function createDiscoverActivities(deps: PhaseDeps) {
         // A retried attempt starts from a clean clone.
         await emptyDirectory(paths.repo);
         heartbeat({ step: 'clone' });
-        const clone = await session.run(['git', 'clone', '--no-tags', '--branch', run.baseBranch, '--', run.cloneUrl, paths.repo], { allowFailure: true, timeoutMs: 15 * 60_000 });
+        const clone = await session.run(['git', 'clone', '--no-tags', '--branch', run.baseBranch, '--', run.cloneUrl, paths.repo], { allowFailure: true, timeoutMs: deps.settings.git.timeoutSeconds * 1000 });
         if (clone.exitCode !== 0) throw classifyCloneFailure(run.repository, run.baseBranch, clone.stderr);
         await session.run(['git', '-C', paths.repo, 'checkout', '-B', run.branchName]);
 
@@ -56,7 +56,7 @@ export function createDiscoverActivities(deps: PhaseDeps) {
         if (!initialised || !hasCommands) {
           log.line(initialised ? `Spec Kit is initialised but has no ${integration} commands: adding them` : 'Spec Kit is not initialised: running specify init');
           heartbeat({ step: 'specify init' });
-          await session.run(['specify', 'init', '--here', '--force', '--non-interactive', '--integration', integration, '--script', 'sh', '--ignore-agent-tools'], { workdir: paths.repo, timeoutMs: 5 * 60_000 });
+          await session.run(['specify', 'init', '--here', '--force', '--non-interactive', '--integration', integration, '--script', 'sh', '--ignore-agent-tools'], { workdir: paths.repo, timeoutMs: deps.settings.specifyInitTimeoutSeconds * 1000 });
           specKitInitialised = true;
         } else {
           log.line('Spec Kit is initialised (.specify/ present)');

@@ -83,7 +83,7 @@ export function createPublishActivities(deps: PhaseDeps) {
         if (remote && remote !== commitSha) {
           throw ApplicationFailure.create({ type: ErrorType.PushRejected, nonRetryable: true, message: `branch ${run.branchName} already exists on the origin at ${remote.slice(0, 12)}; refusing to push to it` });
         }
-        const push = await session.run(['git', '-C', paths.repo, 'push', '--porcelain', 'origin', `HEAD:refs/heads/${run.branchName}`], { allowFailure: true, timeoutMs: 10 * 60_000 });
+        const push = await session.run(['git', '-C', paths.repo, 'push', '--porcelain', 'origin', `HEAD:refs/heads/${run.branchName}`], { allowFailure: true, timeoutMs: settings.git.timeoutSeconds * 1000 });
         if (push.exitCode !== 0) throw classifyPushFailure(run.branchName, push.stderr + push.stdout);
 
         heartbeat({ step: 'pull request' });

@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   SPEC_AUTOMATION_GIT_AUTHOR_NAME: z.string().default('Spec Kit Bot'),
   SPEC_AUTOMATION_GIT_AUTHOR_EMAIL: z.string().default('spec-kit-bot@users.noreply.github.com'),
   SPEC_AUTOMATION_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(1800),
+  SPEC_AUTOMATION_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(900),
+  SPEC_AUTOMATION_SPECIFY_INIT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(300),
   SPEC_AUTOMATION_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   CODEX_MODEL: z.string().default('gpt-5.5'),
   CODEX_BASE_URL: z.string().url().optional(),
@@ -129,7 +131,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env) {
     },
     /** Base of links to a run (PR bodies, CLI output). */
     publicUrl: e.SPEC_AUTOMATION_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`,
-    git: { authorName: e.SPEC_AUTOMATION_GIT_AUTHOR_NAME, authorEmail: e.SPEC_AUTOMATION_GIT_AUTHOR_EMAIL },
+    git: {
+      authorName: e.SPEC_AUTOMATION_GIT_AUTHOR_NAME,
+      authorEmail: e.SPEC_AUTOMATION_GIT_AUTHOR_EMAIL,
+      /** Limit for one clone or push. */
+      timeoutSeconds: e.SPEC_AUTOMATION_GIT_TIMEOUT_SECONDS,
+    },
+    specifyInitTimeoutSeconds: e.SPEC_AUTOMATION_SPECIFY_INIT_TIMEOUT_SECONDS,
     agent: {
       timeoutSeconds: e.SPEC_AUTOMATION_AGENT_TIMEOUT_SECONDS,
       maxAttempts: e.SPEC_AUTOMATION_AGENT_MAX_ATTEMPTS,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGED_LABEL, RUN_ID_LABEL } from '../activities/container.js';
+import { MANAGED_LABEL, RUN_ID_LABEL, WORKSPACE_ROOT_LABEL } from '../activities/container.js';
 import { createLogger } from '../config/logger.js';
 import { purgeExpiredWorkspaces, reapOrphanedContainers } from '../worker/housekeeping.js';
 import { SpecAutomationRun } from '../workflows/index.js';
@@ -18,7 +18,7 @@ let env: Awaited<ReturnType<typeof testSettings>>;
 const made: string[] = [];
 
 async function labelledContainer(runId: string) {
-  const c = await docker.createContainer({ Image: process.env.SPEC_AUTOMATION_JOB_IMAGE ?? 'spec-automation-job:local', Cmd: ['sleep', 'infinity'], Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true' } });
+  const c = await docker.createContainer({ Image: process.env.SPEC_AUTOMATION_JOB_IMAGE ?? 'spec-automation-job:local', Cmd: ['sleep', 'infinity'], Labels: { [RUN_ID_LABEL]: runId, [MANAGED_LABEL]: 'true', [WORKSPACE_ROOT_LABEL]: env.settings.workspaceRoot } });
   await c.start();
   made.push(c.id);
   return c.id;
@@ -42,11 +42,14 @@ describe('housekeeping', () => {
     await terminated.terminate('operator terminated the run');
     const unknownRun = `hk-unknown-${randomUUID()}`;
     for (const id of [running.workflowId, terminated.workflowId, unknownRun]) await labelledContainer(id);
+    // Another deployment's container on the same engine (another workspace root) is not ours to reap.
+    const foreign = await docker.createContainer({ Image: process.env.SPEC_AUTOMATION_JOB_IMAGE ?? 'spec-automation-job:local', Cmd: ['sleep', 'infinity'], Labels: { [RUN_ID_LABEL]: `hk-foreign-${randomUUID()}`, [MANAGED_LABEL]: 'true', [WORKSPACE_ROOT_LABEL]: '/elsewhere' } });
+    made.push(foreign.id);
 
     const ids = await Promise.all([running.workflowId, terminated.workflowId, unknownRun].map(async (id) => (await containersOfRun(id))[0]!.Id));
     const reaped = await reapOrphanedContainers({ settings: env.settings, docker, temporal: temporal.client, logger }, 0);
-    // Other test files' runs may be on the engine too; only this test's three containers are judged.
-    expect(ids.filter((id) => reaped.includes(id))).toEqual([ids[1], ids[2]]);
+    expect(reaped.sort()).toEqual([ids[1], ids[2]].sort());
+    expect((await foreign.inspect()).State.Status).not.toBe('removing');
     expect(await containersOfRun(terminated.workflowId)).toEqual([]);
     expect(await containersOfRun(unknownRun)).toEqual([]);
     expect(await containersOfRun(running.workflowId)).toHaveLength(1);

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
-import { MANAGED_LABEL, RUN_ID_LABEL } from '../activities/container.js';
+import { MANAGED_LABEL, RUN_ID_LABEL, WORKSPACE_ROOT_LABEL } from '../activities/container.js';
 import type { Logger } from '../config/logger.js';
 import type { Settings } from '../config/settings.js';
 
@@ -20,9 +20,10 @@ export interface HousekeepingDeps {
 /** Containers younger than this are left alone: their run may still be starting. */
 const MIN_CONTAINER_AGE_SECONDS = 120;
 
-export async function reapOrphanedContainers({ docker, temporal, logger }: HousekeepingDeps, minAgeSeconds = MIN_CONTAINER_AGE_SECONDS): Promise<string[]> {
+export async function reapOrphanedContainers({ settings, docker, temporal, logger }: HousekeepingDeps, minAgeSeconds = MIN_CONTAINER_AGE_SECONDS): Promise<string[]> {
   const reaped: string[] = [];
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=true`] } });
+  // Only this deployment's containers: another one (say `npm test` beside `npm start`) may share the engine.
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=true`, `${WORKSPACE_ROOT_LABEL}=${settings.workspaceRoot}`] } });
   for (const c of containers) {
     const runId = c.Labels[RUN_ID_LABEL];
     if (!runId || Date.now() / 1000 - c.Created < minAgeSeconds) continue;
