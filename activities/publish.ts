@@ -50,8 +50,7 @@ export function createPublishActivities(deps: PhaseDeps) {
         await git('add', '-A', '--', ...COMMITTED_PATHS.filter((p) => fs.existsSync(path.join(paths.repo, p))));
         const stray = (await git('status', '--porcelain', '--untracked-files=all')).stdout.split('\n').filter((l) => l && !/^[AMDR] /.test(l));
         if (stray.length) log.line(`Not committed (outside Spec Kit's paths):\n${stray.join('\n')}`);
-        const staged = (await git('diff', '--cached', '--name-only')).stdout.trim();
-        const pending = staged;
+        const pending = (await git('diff', '--cached', '--name-only')).stdout.trim();
         if (pending) await refuseSecretsInDiff(git, credentials.secretValues);
         const base = `origin/${run.baseBranch}`;
         const ahead = Number((await git('rev-list', '--count', `${base}..HEAD`)).stdout.trim());
