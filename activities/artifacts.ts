@@ -37,8 +37,13 @@ export async function describeArtifact(dir: string, name: string): Promise<Artif
   };
 }
 
+/** What goes into an artifact: scrubbed of the run's secrets and every other secret this process knows. */
+export function redactForArtifact(text: string, runSecrets: string[]): string {
+  return redactText(text, [...runSecrets, ...knownSecrets.list()]);
+}
+
 export async function writeArtifact(dir: string, name: string, content: string, secrets: string[]): Promise<ArtifactInfo> {
-  await fsp.writeFile(path.join(dir, name), redactText(content, secrets), { mode: 0o640 });
+  await fsp.writeFile(path.join(dir, name), redactForArtifact(content, secrets), { mode: 0o640 });
   return describeArtifact(dir, name);
 }
 
@@ -100,9 +105,8 @@ export class ArtifactLog {
     return describeArtifact(this.dir, this.name);
   }
 
-  /** The run's secrets and every other secret this process knows (API tokens, payload keys, ...). */
   redact(text: string): string {
-    return redactText(text, [...this.secrets, ...knownSecrets.list()]);
+    return redactForArtifact(text, this.secrets);
   }
 
   private flush(text: string): void {

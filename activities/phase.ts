@@ -1,6 +1,5 @@
 // What every phase activity that works in the job container starts from: the run's paths, its
 // secrets (for redaction), its phase log, and a session that runs commands in the container.
-import fs from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import type { Metrics } from '../config/metrics.js';
@@ -35,13 +34,4 @@ export function openPhase(deps: PhaseDeps, input: PhaseInput, logName: string) {
   log.line(`# ${logName} — attempt ${Context.current().info.attempt} — ${new Date().toISOString()}`);
   const session = new JobSession(deps.docker, input.containerId, log, Context.current().cancellationSignal);
   return { paths, credentials, log, session };
-}
-
-/** Creates a directory in the workspace owned by the job container's user. */
-export async function mkdirForJob(dir: string, settings: Settings): Promise<void> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
-  // HOME is writable by the container: never follow a link it may have put in place of the directory.
-  const stat = await fs.lstat(dir);
-  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory (refusing to follow a link)`);
-  if (process.getuid?.() === 0) await fs.lchown(dir, settings.job.uid, settings.job.gid);
 }

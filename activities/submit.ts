@@ -4,17 +4,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../workflows/errors.js';
-import type { SpecKitStep } from '../workflows/shared.js';
+import { SPEC_KIT_STEPS, type SpecKitStep } from '../workflows/shared.js';
 import { AGENT_ADAPTERS } from './agents/index.js';
 import { ArtifactLog } from './artifacts.js';
 import { lastLine } from './job-session.js';
-import { mkdirForJob, openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
+import { openPhase, type PhaseDeps, type PhaseInput } from './phase.js';
+import { mkdirForJob } from './workspace.js';
 import { recordPhase } from './recording.js';
 import { commandFilePath, renderSpecKitPrompt, verifyStepOutput } from './speckit.js';
 
 /** The submit phase's combined log keeps the name operators know from the earlier design. */
 export const SUBMIT_LOG = 'submit-codex-job.log';
 export const stepLogName = (step: SpecKitStep) => `submit-${step}.log`;
+export const isStepLog = (name: string) => SPEC_KIT_STEPS.some((step) => stepLogName(step) === name);
 
 export interface SubmitStepInput extends PhaseInput {
   featureDirectory: string;

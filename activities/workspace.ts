@@ -54,12 +54,12 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     async prepareWorkspace({ runId, repository }: { runId: string; repository?: string }): Promise<RunPaths & { hostTaskQueue?: string }> {
       return recordPhase(deps, { runId, repo: repository, phase: 'prepare_workspace' }, async () => {
         const paths = runPaths(settings.workspaceRoot, runId);
-        for (const dir of [paths.runDir, paths.repo, paths.home, paths.artifacts]) {
+        for (const dir of [paths.runDir, paths.artifacts]) {
           await fs.mkdir(dir, { recursive: true, mode: 0o750 });
           await fs.chmod(dir, 0o750);
         }
         // The container gets (and owns) the clone and HOME only; the artifacts stay the worker's.
-        for (const dir of [paths.repo, paths.home]) await chownToJobUser(dir, settings);
+        for (const dir of [paths.repo, paths.home]) await mkdirForJob(dir, settings);
         return { ...paths, hostTaskQueue: deps.hostTaskQueue };
       });
     },
@@ -80,11 +80,15 @@ export async function cleanupRunWorkspace(settings: Settings, runId: string, ret
 }
 
 /**
- * The job container runs as the image's non-root user, so the bind-mounted tree must belong to it.
- * A worker that is not root cannot chown; it then leaves ownership alone and the container is started
- * as the worker's own uid instead (see startJobContainer).
+ * A directory (mode 0o750) owned by the job container's user, which the bind-mounted tree must
+ * belong to. It may already exist and be writable by the container, so a link put in its place is
+ * never followed. A worker that is not root cannot chown; it leaves ownership alone and the container
+ * is started as the worker's own uid instead (see startJobContainer).
  */
-async function chownToJobUser(dir: string, settings: Settings): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  await fs.lchown(dir, settings.job.uid, settings.job.gid);
+export async function mkdirForJob(dir: string, settings: Settings): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+  const stat = await fs.lstat(dir);
+  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory (refusing to follow a link)`);
+  await fs.chmod(dir, 0o750);
+  if (process.getuid?.() === 0) await fs.lchown(dir, settings.job.uid, settings.job.gid);
 }

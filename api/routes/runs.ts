@@ -7,6 +7,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { Router, type Request, type Response } from 'express';
 import { describeIssues, policyViolation, redactRuntimeEnvironment } from '../../activities/run-input.js';
+import { isStepLog } from '../../activities/submit.js';
 import { runPaths } from '../../activities/workspace.js';
 import type { Settings } from '../../config/settings.js';
 import type { Db } from '../../db/client.js';
@@ -26,7 +27,6 @@ export interface RunsRouterDeps {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STEP_LOG = /^submit-(specify|plan|tasks)\.log$/;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function createRunsRouter({ settings, db, temporal, taskQueue = TASK_QUEUE }: RunsRouterDeps): Router {
@@ -158,8 +158,8 @@ export function createRunsRouter({ settings, db, temporal, taskQueue = TASK_QUEU
       workerHostname: run.workerHostname,
       jobContainerId: run.jobContainerId,
       phases: detail.tasks.map((t) => ({ phase: t.phase, status: t.status, attempt: t.attempt, startedAt: iso(t.startedAt), completedAt: iso(t.completedAt), exitCode: t.exitCode, metadata: t.metadata })),
-      artifacts: detail.artifacts.filter((a) => !STEP_LOG.test(a.name)).map(ref),
-      stepLogs: detail.artifacts.filter((a) => STEP_LOG.test(a.name)).map(ref),
+      artifacts: detail.artifacts.filter((a) => !isStepLog(a.name)).map(ref),
+      stepLogs: detail.artifacts.filter((a) => isStepLog(a.name)).map(ref),
       agentConfiguration: agent ? { agentBackend: agent.agentBackend, agentVersion: agent.agentVersion, agentModel: agent.agentModel, promptPackVersion: agent.promptPackVersion, runtimeEnv: agent.runtimeEnv } : null,
       credentialAudit: audit ? { entries: audit.entries, missing: audit.missing } : null,
       links: links(req, run.id),
