@@ -219,14 +219,19 @@ ensure_test_postgres() {
   local port
   port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main" {print $3}')
   local psql=(runuser -u postgres -- psql -p "$port" -qtAX)
+  # The password is no ordinary word: every value of a credential is scrubbed from logs and
+  # artifacts, and a password like the role's name would scrub branch names too.
+  local password=sa-test-pw-7f3c9e2b41
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='spec_automation'")" != 1 ]; then
-    "${psql[@]}" -c "create role spec_automation login createdb password 'spec_automation'" >/dev/null
+    "${psql[@]}" -c "create role spec_automation login createdb password '$password'" >/dev/null
+  else
+    "${psql[@]}" -c "alter role spec_automation login createdb password '$password'" >/dev/null
   fi
   # Test files each create a database of their own, so they can migrate and write in parallel.
   if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='spec_automation_test'")" != 1 ]; then
     "${psql[@]}" -c "create database spec_automation_test owner spec_automation" >/dev/null
   fi
-  export TEST_DATABASE_URL="postgres://spec_automation:spec_automation@127.0.0.1:$port/spec_automation_test"
+  export TEST_DATABASE_URL="postgres://spec_automation:$password@127.0.0.1:$port/spec_automation_test"
 }
 
 ensure_node
